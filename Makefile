@@ -1,0 +1,129 @@
+# BCL: a from-scratch deep-learning framework for long-tailed recognition.
+#
+#   make               library, apps and tests into build/ (CPU, optimised, OpenMP)
+#   make CUDA=1        also compiles the .cu kernels with nvcc and links cuBLAS/cuDNN
+#   make test          builds and runs the doctest suite (build/run_tests)
+#   make demo          the main job (for now: the engine self-check)
+#   make deps          installs the Debian packages the build needs (only what is missing)
+#   make SANITIZE=1 test   the suite under ASan and UBSan (in build-sanitize/)
+#   make lint          cppcheck over the sources;  make format / make format-check
+
+CXX      ?= g++
+CUDA     ?= 0
+SANITIZE ?= 0
+WERROR   ?= 0
+BUILD    ?= build
+ifeq ($(SANITIZE),1)
+  BUILD := build-sanitize
+endif
+
+DEB_PACKAGES := doctest-dev libstb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
+
+CXXFLAGS := -std=c++17 -O3 -march=native -fopenmp -Wall -Wextra -MMD -MP -I. -fPIC
+LDFLAGS  := -fopenmp
+LDLIBS   := -lopenblas -lpthread -lm
+ifeq ($(WERROR),1)
+  CXXFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+  CXXFLAGS := $(filter-out -O3,$(CXXFLAGS)) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS  += -fsanitize=address,undefined
+endif
+
+# OpenBLAS keeps cblas.h under its own folder on Debian; the alternatives link is a fallback.
+BLAS_INC := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-pthread /usr/include/aarch64-linux-gnu/openblas-pthread /usr/include/openblas))
+ifneq ($(BLAS_INC),)
+  CXXFLAGS += -I$(BLAS_INC)
+endif
+
+LIB_DIRS := tensor tensor/kernels autograd nn data losses
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp))
+APP_SRCS := $(wildcard apps/*.cpp)
+TEST_SRCS := $(shell find tests -name '*.cpp' 2>/dev/null)
+
+# ---- CUDA: nvcc from PATH, the toolkit's folder from nvcc ------------------------------------
+NVCC := $(shell command -v nvcc 2>/dev/null)
+CUDA_HOME ?= $(if $(NVCC),$(patsubst %/bin/nvcc,%,$(realpath $(NVCC))),)
+CU_SRCS :=
+ifeq ($(CUDA),1)
+  ifeq ($(NVCC),)
+    $(error CUDA=1 but nvcc is not on the PATH)
+  endif
+  CUDNN_INC := $(firstword $(dir $(wildcard $(CUDA_HOME)/include/cudnn.h /usr/local/include/cudnn.h /usr/include/cudnn.h /usr/include/x86_64-linux-gnu/cudnn.h)))
+  CUDNN_LIB := $(firstword $(dir $(wildcard $(CUDA_HOME)/lib64/libcudnn.so /usr/local/lib/libcudnn.so /usr/lib/x86_64-linux-gnu/libcudnn.so $(CUDNN_LIB_DIR)/libcudnn.so*)))
+  CU_SRCS   := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cu))
+  CXXFLAGS  += -DBCL_CUDA -I$(CUDA_HOME)/include $(if $(CUDNN_INC),-I$(CUDNN_INC))
+  NVCCFLAGS := -std=c++17 -O3 -I. -I$(CUDA_HOME)/include $(if $(CUDNN_INC),-I$(CUDNN_INC)) -DBCL_CUDA \
+               -Xcompiler -fPIC,-Wall,-Wextra --expt-relaxed-constexpr -MMD -MP \
+               -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
+  LDLIBS    += -L$(CUDA_HOME)/lib64 $(if $(CUDNN_LIB),-L$(CUDNN_LIB)) -lcudnn -lcublas -lcudart \
+               -Wl,-rpath,$(CUDA_HOME)/lib64 $(if $(CUDNN_LIB),-Wl,-rpath,$(CUDNN_LIB))
+endif
+
+LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(CU_SRCS:%.cu=$(BUILD)/obj/%.cu.o)
+APP_BINS  := $(APP_SRCS:apps/%.cpp=$(BUILD)/%)
+TEST_OBJS := $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o)
+LIB       := $(BUILD)/libbcl.a
+# Kernels register themselves in static initialisers: link the whole archive.
+LINK_LIB  := -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
+
+.PHONY: all test demo deps lint format format-check clean info
+all: info $(LIB) $(APP_BINS) $(BUILD)/run_tests
+
+info:
+	@echo "bcl build: CUDA=$(if $(filter 1,$(CUDA)),on ($(CUDA_HOME)),off$(if $(NVCC), (nvcc found; make CUDA=1 to use it),))" \
+	      "cuDNN=$(if $(filter 1,$(CUDA)),$(if $(CUDNN_LIB),$(CUDNN_LIB),not found),-)" \
+	      "OpenMP=on BLAS=OpenBLAS$(if $(BLAS_INC), ($(BLAS_INC)),) SANITIZE=$(SANITIZE)"
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%: apps/%.cpp $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $< -o $@ $(LDFLAGS) $(LINK_LIB) $(LDLIBS)
+
+$(BUILD)/run_tests: $(TEST_OBJS) $(LIB)
+	$(CXX) $(TEST_OBJS) -o $@ $(LDFLAGS) $(LINK_LIB) $(LDLIBS)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/run_tests
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/bcl-selfcheck
+
+# Installs only what is missing, so a second run does nothing.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h' '*.cu' '*.cuh' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c++17 --language=c++ -I. \
+	  --enable=warning,performance,portability --inline-suppr \
+	  --suppress=missingIncludeSystem --suppress=unknownMacro \
+	  $(LIB_DIRS) apps
+
+clean:
+	rm -rf build build-sanitize
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,209 @@
+// Raw tensor ops: the tensor layer's whole vocabulary.
+//
+// Nothing in namespace bcl::raw records gradients. Each op checks its arguments (a failed check
+// throws bcl::Error naming the op and the shapes), allocates its output on the inputs' device, and
+// calls the kernel registered for (device, dtype) in the op's DispatchTable. All inputs of an op must
+// share device and dtype, except index tensors, which are Int64.
+//
+// The differentiable versions, used to build models, are in autograd/ops.h.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace bcl::raw {
+
+// ---- Views (share storage, no copy) ---------------------------------------------------------
+// view: new shape over the same elements; needs a contiguous tensor. One size may be -1.
+Tensor view(const Tensor& x, Shape shape);
+// reshape: a view of a contiguous tensor, else a view of a contiguous copy.
+Tensor reshape(const Tensor& x, Shape shape);
+Tensor permute(const Tensor& x, const std::vector<int64_t>& dims);
+Tensor transpose(const Tensor& x, int64_t d0, int64_t d1);
+// narrow (slice): elements [start, start + length) along dim.
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+// expand: broadcasts size-1 dims (stride 0) to `shape`; may prepend dims.
+Tensor expand(const Tensor& x, const Shape& shape);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor squeeze(const Tensor& x, int64_t dim);
+// flatten dims [start, end] into one.
+Tensor flatten(const Tensor& x, int64_t start = 0, int64_t end = -1);
+
+// ---- Copies ---------------------------------------------------------------------------------
+Tensor contiguous(const Tensor& x);  // x itself when already contiguous
+Tensor clone(const Tensor& x);       // always a new contiguous tensor
+// dst[...] = src[...]; src broadcasts to dst's shape; dtypes may differ (converted).
+void copy_(const Tensor& dst, const Tensor& src);
+Tensor to_dtype(const Tensor& x, DType dtype);
+Tensor to_device(const Tensor& x, Device device);
+void fill_(const Tensor& x, double value);
+
+// ---- Elementwise (NumPy broadcasting) -------------------------------------------------------
+enum class BinaryOp { Add, Sub, Mul, Div, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge };
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
+inline Tensor add(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Add, a, b); }
+inline Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, a, b); }
+inline Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
+inline Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
+inline Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
+inline Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }
+// Comparisons give 1 where true and 0 where false, in the inputs' dtype.
+inline Tensor eq(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Eq, a, b); }
+inline Tensor ne(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Ne, a, b); }
+inline Tensor lt(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Lt, a, b); }
+inline Tensor le(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Le, a, b); }
+inline Tensor gt(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Gt, a, b); }
+inline Tensor ge(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Ge, a, b); }
+
+// Unary ops with up to two scalar parameters p, q.
+enum class UnaryOp {
+  Neg,        // -x
+  Exp,        // e^x
+  Log,        // ln x
+  Sqrt,       // sqrt x
+  Rsqrt,      // 1 / sqrt x
+  Relu,       // max(x, 0)
+  Step,       // 1 if x > 0 else 0 (the derivative of relu)
+  Abs,        // |x|
+  PowScalar,  // x^p
+  AddScalar,  // x + p
+  MulScalar,  // x * p
+  Clamp,      // min(max(x, p), q)
+  InRange,    // 1 if p <= x <= q else 0 (the derivative of clamp)
+};
+Tensor unary(UnaryOp op, const Tensor& x, double p = 0, double q = 0);
+inline Tensor neg(const Tensor& x) { return unary(UnaryOp::Neg, x); }
+inline Tensor exp(const Tensor& x) { return unary(UnaryOp::Exp, x); }
+inline Tensor log(const Tensor& x) { return unary(UnaryOp::Log, x); }
+inline Tensor sqrt(const Tensor& x) { return unary(UnaryOp::Sqrt, x); }
+inline Tensor rsqrt(const Tensor& x) { return unary(UnaryOp::Rsqrt, x); }
+inline Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, x); }
+inline Tensor pow(const Tensor& x, double p) { return unary(UnaryOp::PowScalar, x, p); }
+inline Tensor add_scalar(const Tensor& x, double p) { return unary(UnaryOp::AddScalar, x, p); }
+inline Tensor mul_scalar(const Tensor& x, double p) { return unary(UnaryOp::MulScalar, x, p); }
+inline Tensor clamp(const Tensor& x, double lo, double hi) { return unary(UnaryOp::Clamp, x, lo, hi); }
+
+// where(cond, a, b) = a where cond != 0 else b; all three broadcast together. cond has a's dtype.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+// In place: dst += alpha * src, src broadcasting to dst (gradient accumulation, SGD).
+void add_(const Tensor& dst, const Tensor& src, double alpha = 1.0);
+// In place: dst *= alpha.
+void mul_(const Tensor& dst, double alpha);
+
+// ---- Reductions -----------------------------------------------------------------------------
+// Over `dims` (all dims when empty); keepdim keeps them as size 1.
+Tensor sum(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+// Max over all elements (a scalar tensor).
+Tensor max_all(const Tensor& x);
+struct MaxResult {
+  Tensor values;
+  Tensor indices;  // Int64, the first index of the maximum along dim
+};
+MaxResult max(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
+// Sums the broadcast dims of x away so the result has `shape` (the adjoint of expand).
+Tensor sum_to(const Tensor& x, const Shape& shape);
+
+// ---- Matrix products (CBLAS on the CPU) -----------------------------------------------------
+// [m,k] x [k,n] -> [m,n]; [b,m,k] x [b,k,n] -> [b,m,n]; a 2-D operand broadcasts over the batch.
+// Transposed views (from transpose()) are passed to GEMM as transposes, without a copy.
+Tensor matmul(const Tensor& a, const Tensor& b);
+// Plain triple loop, the oracle for matmul.
+Tensor matmul_reference(const Tensor& a, const Tensor& b);
+
+// ---- Shape and indexing ---------------------------------------------------------------------
+Tensor concat(const std::vector<Tensor>& xs, int64_t dim);
+// Views of consecutive pieces with the given sizes along dim (they must sum to the dim's size).
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim);
+// n pieces of ceil(size/n) (the last may be smaller), as torch.chunk.
+std::vector<Tensor> chunk(const Tensor& x, int64_t n, int64_t dim);
+// out.select(dim, i) = x.select(dim, index[i]); index is a 1-D Int64 tensor.
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+// The adjoint of index_select: zeros of `shape`, then out.select(dim, index[i]) += src.select(dim, i).
+Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
+// Gather by label: x [N, C], labels [N] Int64 -> out [N], out[i] = x[i, labels[i]].
+Tensor gather_labels(const Tensor& x, const Tensor& labels);
+// Its adjoint: zeros [N, C] with out[i, labels[i]] = g[i].
+Tensor scatter_labels(const Tensor& g, const Tensor& labels, int64_t num_classes);
+// labels [N] Int64 -> [N, num_classes] of 0/1 in dtype. Labels out of range throw.
+Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype = DType::Float32);
+
+// ---- Convolution (NCHW input, OIHW weight, dilation 1) --------------------------------------
+struct Conv2dParams {
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0;
+  int64_t groups = 1;
+};
+// x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or undefined -> [N, O, Ho, Wo] with
+// Ho = (H + 2 pad_h - kh) / stride_h + 1.
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p);
+// dL/dx given dL/dy.
+Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& w, const Shape& x_shape,
+                             const Conv2dParams& p);
+// dL/dw given dL/dy.
+Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Shape& w_shape,
+                              const Conv2dParams& p);
+// Direct seven-loop versions, the oracles for the three above.
+Tensor conv2d_reference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p);
+Tensor conv2d_backward_input_reference(const Tensor& grad_out, const Tensor& w,
+                                       const Shape& x_shape, const Conv2dParams& p);
+Tensor conv2d_backward_weight_reference(const Tensor& grad_out, const Tensor& x,
+                                        const Shape& w_shape, const Conv2dParams& p);
+
+// ---- Batch normalisation (x [N, C, *]; statistics per channel over N and *) -----------------
+struct BatchNormOutput {
+  Tensor out;
+  Tensor save_mean;    // [C], batch mean (training) or running mean (eval)
+  Tensor save_invstd;  // [C], 1 / sqrt(var + eps), var the biased batch variance (training)
+};
+// Training: normalise with batch statistics, then running = (1 - momentum) * running +
+// momentum * batch, with the unbiased variance for running_var (as PyTorch). Running tensors may
+// be undefined (no update). gamma/beta may be undefined (1 and 0).
+BatchNormOutput batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                 const Tensor& running_mean, const Tensor& running_var,
+                                 double momentum, double eps);
+// Eval: normalise with the running statistics.
+Tensor batch_norm_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                       const Tensor& running_mean, const Tensor& running_var, double eps);
+struct BatchNormGrads {
+  Tensor grad_input, grad_gamma, grad_beta;
+};
+// Backward of training mode: with xh = (x - mean) * invstd and M = N * prod(*),
+// dx = gamma * invstd / M * (M dy - sum dy - xh sum(dy xh)), dgamma = sum(dy xh), dbeta = sum dy.
+BatchNormGrads batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& gamma,
+                                   const Tensor& save_mean, const Tensor& save_invstd);
+BatchNormOutput batch_norm_train_reference(const Tensor& x, const Tensor& gamma,
+                                           const Tensor& beta, const Tensor& running_mean,
+                                           const Tensor& running_var, double momentum, double eps);
+BatchNormGrads batch_norm_backward_reference(const Tensor& grad_out, const Tensor& x,
+                                             const Tensor& gamma, const Tensor& save_mean,
+                                             const Tensor& save_invstd);
+
+// ---- Pooling (NCHW) -------------------------------------------------------------------------
+struct Pool2dParams {
+  int64_t kernel_h = 2, kernel_w = 2;
+  int64_t stride_h = 2, stride_w = 2;
+  int64_t pad_h = 0, pad_w = 0;
+};
+struct MaxPoolOutput {
+  Tensor out;
+  Tensor indices;  // Int64, flat index h * W + w of each maximum in its input plane
+};
+// Padding counts as -infinity.
+MaxPoolOutput max_pool2d(const Tensor& x, const Pool2dParams& p);
+Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Shape& x_shape);
+// Padding counts as zeros in the average (PyTorch's count_include_pad=True).
+Tensor avg_pool2d(const Tensor& x, const Pool2dParams& p);
+Tensor avg_pool2d_backward(const Tensor& grad_out, const Shape& x_shape, const Pool2dParams& p);
+
+// ---- Softmax --------------------------------------------------------------------------------
+// log_softmax(x)_i = x_i - max - log sum_j exp(x_j - max), along dim.
+Tensor log_softmax(const Tensor& x, int64_t dim);
+// Given y = log_softmax(x): dx = dy - exp(y) * sum(dy) along dim.
+Tensor log_softmax_backward(const Tensor& grad_out, const Tensor& y, int64_t dim);
+
+}  // namespace bcl::raw
