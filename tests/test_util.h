@@ -34,7 +34,8 @@ inline double closeness(const Tensor& a, const Tensor& b, double atol, double rt
   auto va = a.to_vector(), vb = b.to_vector();
   double worst = 0;
   for (size_t i = 0; i < va.size(); ++i) {
-    double r = std::fabs(va[i] - vb[i]) / (atol + rtol * std::fabs(vb[i]));
+    const double diff = std::fabs(va[i] - vb[i]);
+    double r = diff == 0 ? 0 : diff / (atol + rtol * std::fabs(vb[i]));
     if (!(r <= worst)) worst = r;  // NaN propagates as a failure
   }
   return worst;
@@ -42,7 +43,8 @@ inline double closeness(const Tensor& a, const Tensor& b, double atol, double rt
 
 #define CHECK_ALLCLOSE(a, b, atol, rtol) CHECK(::bcl::test::closeness((a), (b), (atol), (rtol)) <= 1.0)
 
-// Runs gradcheck and reports its message on failure.
+// Runs gradcheck and reports its message on failure. Wrap a braced input list in parentheses:
+// CHECK_GRADCHECK(f, (std::vector<Tensor>{a, b})).
 #define CHECK_GRADCHECK(f, inputs, ...)                                       \
   do {                                                                        \
     auto gc_result_ = ::bcl::gradcheck((f), (inputs), ##__VA_ARGS__);         \
