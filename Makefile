@@ -17,11 +17,11 @@ ifeq ($(SANITIZE),1)
   BUILD := build-sanitize
 endif
 
-DEB_PACKAGES := doctest-dev libstb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
+DEB_PACKAGES := doctest-dev libstb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
 
 CXXFLAGS := -std=c++17 -O3 -march=native -fopenmp -Wall -Wextra -MMD -MP -I. -fPIC
 LDFLAGS  := -fopenmp
-LDLIBS   := -lopenblas -lpthread -lm
+LDLIBS   := -lopenblas -lz -lpthread -lm
 ifeq ($(WERROR),1)
   CXXFLAGS += -Werror
 endif

@@ -15,6 +15,7 @@ constexpr int64_t kParallelThreshold = 1 << 15;  // elements
 // x - max exact instead of rounding them against a large max.
 template <class T>
 void log_softmax_cpu(const Tensor& x, const DimGeometry& g, const Tensor& out) {
+  if (g.size == 0) return;  // nothing to normalise (and log(0) below would be -inf)
   const T* xp = x.data<T>();
   T* yp = out.data<T>();
   const int64_t lines = g.outer * g.inner;
@@ -28,6 +29,8 @@ void log_softmax_cpu(const Tensor& x, const DimGeometry& g, const Tensor& out) {
     double sum = 0;
     for (int64_t k = 0; k < g.size; ++k)
       sum += std::exp(static_cast<double>(xl[k * g.inner] - max));
+    // sum >= 1: the max term contributes exp(0).
+    // cppcheck-suppress invalidFunctionArg
     const T log_sum = static_cast<T>(std::log(sum));
     for (int64_t k = 0; k < g.size; ++k) yl[k * g.inner] = (xl[k * g.inner] - max) - log_sum;
   }
