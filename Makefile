@@ -17,7 +17,7 @@ ifeq ($(SANITIZE),1)
   BUILD := build-sanitize
 endif
 
-DEB_PACKAGES := doctest-dev libstb-dev libopenblas-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+DEB_PACKAGES := doctest-dev libstb-dev libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
 
 CXXFLAGS := -std=c++17 -O3 -march=native -fopenmp -Wall -Wextra -MMD -MP -I. -fPIC
 LDFLAGS  := -fopenmp
@@ -30,15 +30,23 @@ ifeq ($(SANITIZE),1)
   LDFLAGS  += -fsanitize=address,undefined
 endif
 
-# OpenBLAS keeps cblas.h under its own folder on Debian; the alternatives link is a fallback.
-BLAS_INC := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-pthread /usr/include/aarch64-linux-gnu/openblas-pthread /usr/include/openblas))
+# OpenBLAS, its OpenMP build: it shares our OpenMP thread pool and runs single-threaded when
+# called inside a parallel region. The pthread build (Debian's default libopenblas.so) runs its
+# own pool, and its threads fight ours for the two cores (tens of times slower here).
+BLAS_DIR := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/openblas-openmp /usr/lib/aarch64-linux-gnu/openblas-openmp))
+BLAS_INC := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/aarch64-linux-gnu/openblas-openmp /usr/include/openblas))
 ifneq ($(BLAS_INC),)
   CXXFLAGS += -I$(BLAS_INC)
+endif
+ifneq ($(BLAS_DIR),)
+  LDLIBS := -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) $(LDLIBS)
 endif
 
 LIB_DIRS := tensor tensor/kernels autograd nn data losses
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp))
 APP_SRCS := $(wildcard apps/*.cpp)
+# Code the apps share (training loop, metrics, report) lives in apps/lib, its own archive.
+APP_LIB_SRCS := $(wildcard apps/lib/*.cpp)
 TEST_SRCS := $(shell find tests -name '*.cpp' 2>/dev/null)
 
 # ---- CUDA: nvcc from PATH, the toolkit's folder from nvcc ------------------------------------
@@ -64,6 +72,8 @@ LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(CU_SRCS:%.cu=$(BUILD)/obj/%.cu
 APP_BINS  := $(APP_SRCS:apps/%.cpp=$(BUILD)/%)
 TEST_OBJS := $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o)
 LIB       := $(BUILD)/libbcl.a
+APP_LIB   := $(BUILD)/libbclapp.a
+APP_LIB_OBJS := $(APP_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
 # Kernels register themselves in static initialisers: link the whole archive.
 LINK_LIB  := -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
 
@@ -73,7 +83,7 @@ all: info $(LIB) $(APP_BINS) $(BUILD)/run_tests
 info:
 	@echo "bcl build: CUDA=$(if $(filter 1,$(CUDA)),on ($(CUDA_HOME)),off$(if $(NVCC), (nvcc found; make CUDA=1 to use it),))" \
 	      "cuDNN=$(if $(filter 1,$(CUDA)),$(if $(CUDNN_LIB),$(CUDNN_LIB),not found),-)" \
-	      "OpenMP=on BLAS=OpenBLAS$(if $(BLAS_INC), ($(BLAS_INC)),) SANITIZE=$(SANITIZE)"
+	      "OpenMP=on BLAS=OpenBLAS$(if $(BLAS_DIR), (OpenMP build: $(BLAS_DIR)), (system default; make deps installs the OpenMP build)) SANITIZE=$(SANITIZE)"
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -87,12 +97,16 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/%: apps/%.cpp $(LIB)
+$(APP_LIB): $(APP_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $< -o $@ $(LDFLAGS) $(LINK_LIB) $(LDLIBS)
+	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/run_tests: $(TEST_OBJS) $(LIB)
-	$(CXX) $(TEST_OBJS) -o $@ $(LDFLAGS) $(LINK_LIB) $(LDLIBS)
+$(BUILD)/%: apps/%.cpp $(LIB) $(APP_LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $< -o $@ $(LDFLAGS) $(APP_LIB) $(LINK_LIB) $(LDLIBS)
+
+$(BUILD)/run_tests: $(TEST_OBJS) $(LIB) $(APP_LIB)
+	$(CXX) $(TEST_OBJS) -o $@ $(LDFLAGS) $(APP_LIB) $(LINK_LIB) $(LDLIBS)
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -121,7 +135,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --std=c++17 --language=c++ -I. \
 	  --enable=warning,performance,portability --inline-suppr \
 	  --suppress=missingIncludeSystem --suppress=unknownMacro \
-	  $(LIB_DIRS) apps
+	  $(LIB_DIRS) apps apps/lib
 
 clean:
 	rm -rf build build-sanitize

@@ -12,9 +12,6 @@
 
 namespace bcl {
 
-using raw::Conv2dParams;
-using raw::Pool2dParams;
-
 // ---- Elementwise ----------------------------------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);

@@ -13,7 +13,27 @@
 
 #include "tensor/tensor.h"
 
+namespace bcl {
+
+// Convolution and pooling geometry. They live in bcl, not bcl::raw, so that an unqualified
+// conv2d(x, w, b, params) finds only the differentiable op by argument-dependent lookup.
+struct Conv2dParams {
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0;
+  int64_t groups = 1;
+};
+struct Pool2dParams {
+  int64_t kernel_h = 2, kernel_w = 2;
+  int64_t stride_h = 2, stride_w = 2;
+  int64_t pad_h = 0, pad_w = 0;
+};
+
+}  // namespace bcl
+
 namespace bcl::raw {
+
+using bcl::Conv2dParams;
+using bcl::Pool2dParams;
 
 // ---- Views (share storage, no copy) ---------------------------------------------------------
 // view: new shape over the same elements; needs a contiguous tensor. One size may be -1.
@@ -133,11 +153,6 @@ Tensor scatter_labels(const Tensor& g, const Tensor& labels, int64_t num_classes
 Tensor one_hot(const Tensor& labels, int64_t num_classes, DType dtype = DType::Float32);
 
 // ---- Convolution (NCHW input, OIHW weight, dilation 1) --------------------------------------
-struct Conv2dParams {
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t pad_h = 0, pad_w = 0;
-  int64_t groups = 1;
-};
 // x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or undefined -> [N, O, Ho, Wo] with
 // Ho = (H + 2 pad_h - kh) / stride_h + 1.
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p);
@@ -184,11 +199,6 @@ BatchNormGrads batch_norm_backward_reference(const Tensor& grad_out, const Tenso
                                              const Tensor& save_invstd);
 
 // ---- Pooling (NCHW) -------------------------------------------------------------------------
-struct Pool2dParams {
-  int64_t kernel_h = 2, kernel_w = 2;
-  int64_t stride_h = 2, stride_w = 2;
-  int64_t pad_h = 0, pad_w = 0;
-};
 struct MaxPoolOutput {
   Tensor out;
   Tensor indices;  // Int64, flat index h * W + w of each maximum in its input plane
