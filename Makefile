@@ -1,7 +1,7 @@
 # BCL: a from-scratch deep-learning framework for long-tailed recognition.
 #
 #   make               library, apps and tests into build/ (CPU, optimised, OpenMP)
-#   make CUDA=1        also compiles the .cu kernels with nvcc and links cuBLAS/cuDNN
+#   make CUDA=1        also compiles the .cu kernels with nvcc and links cuBLAS/cuDNN (in build-cuda/)
 #   make test          builds and runs the doctest suite (build/run_tests)
 #   make demo          the main job (for now: the engine self-check)
 #   make deps          installs the Debian packages the build needs (only what is missing)
@@ -13,9 +13,14 @@ CUDA     ?= 0
 SANITIZE ?= 0
 WERROR   ?= 0
 BUILD    ?= build
+# Each configuration keeps its own objects: the Makefile does not track flags.
 ifeq ($(SANITIZE),1)
   BUILD := build-sanitize
 endif
+ifeq ($(CUDA),1)
+  BUILD := $(BUILD)-cuda
+endif
+comma := ,
 
 DEB_PACKAGES := doctest-dev libstb-dev libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
 
@@ -65,7 +70,7 @@ ifeq ($(CUDA),1)
                -Xcompiler -fPIC,-Wall,-Wextra --expt-relaxed-constexpr -MMD -MP \
                -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
   LDLIBS    += -L$(CUDA_HOME)/lib64 $(if $(CUDNN_LIB),-L$(CUDNN_LIB)) -lcudnn -lcublas -lcudart \
-               -Wl,-rpath,$(CUDA_HOME)/lib64 $(if $(CUDNN_LIB),-Wl,-rpath,$(CUDNN_LIB))
+               -Wl,-rpath,$(CUDA_HOME)/lib64 $(if $(CUDNN_LIB),-Wl$(comma)-rpath$(comma)$(CUDNN_LIB))
 endif
 
 LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(CU_SRCS:%.cu=$(BUILD)/obj/%.cu.o)
