@@ -59,9 +59,10 @@ int main() {
   const double lr = 0.2, momentum = 0.9;
   const int steps = 400;
   double first = 0, last = 0;
-  std::printf("bcl-selfcheck: 2-%lld-%lld-%lld MLP on %lld spiral points, SGD lr %.2f momentum %.1f\n",
-              (long long)kHidden, (long long)kHidden, (long long)kClasses,
-              (long long)(kClasses * kPerClass), lr, momentum);
+  std::printf(
+      "bcl-selfcheck: 2-%lld-%lld-%lld MLP on %lld spiral points, SGD lr %.2f momentum %.1f\n",
+      (long long)kHidden, (long long)kHidden, (long long)kClasses,
+      (long long)(kClasses * kPerClass), lr, momentum);
   for (int step = 0; step <= steps; ++step) {
     Tensor loss = cross_entropy(l3(relu(l2(relu(l1(x))))), y);
     backward(loss);

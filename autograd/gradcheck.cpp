@@ -56,7 +56,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
       const double numeric = (plus - minus) / (2 * h);
       if (opts.skip_kinks) {
         const double forward = (plus - base) / h, backward_diff = (base - minus) / h;
-        if (std::fabs(forward - backward_diff) > opts.kink_tol * std::max(1.0, std::fabs(numeric))) {
+        if (std::fabs(forward - backward_diff) >
+            opts.kink_tol * std::max(1.0, std::fabs(numeric))) {
           ++result.skipped;
           continue;
         }

@@ -11,10 +11,16 @@ namespace {
 thread_local bool g_grad_enabled = true;
 }  // namespace
 
-bool grad_enabled() { return g_grad_enabled; }
+bool grad_enabled() {
+  return g_grad_enabled;
+}
 
-NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }
-NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
+NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) {
+  g_grad_enabled = false;
+}
+NoGradGuard::~NoGradGuard() {
+  g_grad_enabled = previous_;
+}
 
 bool needs_grad(const std::vector<Tensor>& inputs) {
   if (!g_grad_enabled) return false;
@@ -23,7 +29,8 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-Tensor record(const char* name, Tensor out, const std::vector<Tensor>& inputs, BackwardFn backward) {
+Tensor record(const char* name, Tensor out, const std::vector<Tensor>& inputs,
+              BackwardFn backward) {
   if (!needs_grad(inputs)) return out;
   auto node = std::make_shared<Node>();
   node->name = name;
@@ -57,7 +64,8 @@ std::vector<ImplPtr> topological_order(const ImplPtr& root) {
     const std::vector<Tensor>& inputs = t->grad_fn->inputs;
     if (next < inputs.size()) {
       const ImplPtr& child = inputs[next++].impl_ptr();
-      if (child && child->grad_fn && visited.insert(child.get()).second) stack.push_back({child, 0});
+      if (child && child->grad_fn && visited.insert(child.get()).second)
+        stack.push_back({child, 0});
     } else {
       order.push_back(t);
       stack.pop_back();
@@ -82,7 +90,8 @@ void backward(const Tensor& root, const Tensor& grad) {
             "backward: the tensor does not require grad (no input of its graph requires grad)");
   Tensor seed = grad;
   if (!seed.defined()) {
-    BCL_CHECK(root.numel() == 1, "backward: an implicit gradient needs a one-element tensor, got shape ",
+    BCL_CHECK(root.numel() == 1,
+              "backward: an implicit gradient needs a one-element tensor, got shape ",
               shape_str(root.shape()), "; pass the gradient explicitly");
     seed = ones(root.shape(), root.dtype(), root.device());
   }
@@ -128,7 +137,9 @@ void backward(const Tensor& root, const Tensor& grad) {
   for (const ImplPtr& t : order) t->grad_fn.reset();
 }
 
-Tensor detach(const Tensor& x) { return make_view(x, x.shape(), x.strides(), x.offset()); }
+Tensor detach(const Tensor& x) {
+  return make_view(x, x.shape(), x.strides(), x.offset());
+}
 
 void zero_grad(const std::vector<Tensor>& params) {
   for (const Tensor& p : params) p.impl()->grad.reset();

@@ -3,8 +3,8 @@
 // Every differentiable op computes its result with raw ops, then calls record() with a backward
 // function that maps dL/d(output) to dL/d(each input). record() attaches a Node to the output when
 // gradients are on and some input requires them. backward() walks the recorded graph from the loss
-// in reverse topological order, without recursion, sums the gradients that reach each tensor, stores
-// them in the .grad of leaves that require them, and frees the graph.
+// in reverse topological order, without recursion, sums the gradients that reach each tensor,
+// stores them in the .grad of leaves that require them, and frees the graph.
 #pragma once
 
 #include <functional>

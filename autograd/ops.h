@@ -30,16 +30,36 @@ Tensor clamp(const Tensor& x, double lo, double hi);
 // cond is not differentiated.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 
-inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-inline Tensor operator+(const Tensor& a, double b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, double b) { return add(a, -b); }
-inline Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
-inline Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
-inline Tensor operator/(const Tensor& a, double b) { return mul(a, 1.0 / b); }
-inline Tensor operator-(const Tensor& x) { return neg(x); }
+inline Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+inline Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+inline Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
+inline Tensor operator+(const Tensor& a, double b) {
+  return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, double b) {
+  return add(a, -b);
+}
+inline Tensor operator*(const Tensor& a, double b) {
+  return mul(a, b);
+}
+inline Tensor operator*(double a, const Tensor& b) {
+  return mul(b, a);
+}
+inline Tensor operator/(const Tensor& a, double b) {
+  return mul(a, 1.0 / b);
+}
+inline Tensor operator-(const Tensor& x) {
+  return neg(x);
+}
 
 // ---- Reductions -----------------------------------------------------------------------------
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
@@ -67,7 +87,8 @@ Tensor global_avg_pool2d(const Tensor& x);
 Tensor l2_normalize(const Tensor& x, int64_t dim, double eps = 1e-12);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 // Mean over the batch of -log softmax(logits + offset)[label]. logits [N, C], labels [N] Int64,
-// offset [C] or undefined (logit adjustment: offset = tau * log prior). Offset is not differentiated.
+// offset [C] or undefined (logit adjustment: offset = tau * log prior). Offset is not
+// differentiated.
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& offset = Tensor());
 
 // ---- Shape and indexing ---------------------------------------------------------------------

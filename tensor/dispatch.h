@@ -1,7 +1,8 @@
 // Dispatch: every op owns one table of kernels keyed by (device, dtype).
 //
 // A kernel file registers itself beside its twins, e.g. in tensor/kernels/elementwise.cpp
-//   static const KernelRegistrar reg(binary_kernels(), Device::CPU, DType::Float32, &binary_cpu<float>);
+//   static const KernelRegistrar reg(binary_kernels(), Device::CPU, DType::Float32,
+//   &binary_cpu<float>);
 // and tensor/kernels/elementwise.cu registers the Device::CUDA entries of the same table. The op
 // front-end (validation, output allocation) looks the kernel up with get() and calls it.
 #pragma once

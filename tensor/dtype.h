@@ -16,11 +16,23 @@ constexpr int kNumDevices = 2;
 size_t dtype_size(DType t);
 const char* dtype_name(DType t);
 const char* device_name(Device d);
-inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
+inline bool is_floating(DType t) {
+  return t == DType::Float32 || t == DType::Float64;
+}
 
-template <class T> struct dtype_of;
-template <> struct dtype_of<float> { static constexpr DType value = DType::Float32; };
-template <> struct dtype_of<double> { static constexpr DType value = DType::Float64; };
-template <> struct dtype_of<int64_t> { static constexpr DType value = DType::Int64; };
+template <class T>
+struct dtype_of;
+template <>
+struct dtype_of<float> {
+  static constexpr DType value = DType::Float32;
+};
+template <>
+struct dtype_of<double> {
+  static constexpr DType value = DType::Float64;
+};
+template <>
+struct dtype_of<int64_t> {
+  static constexpr DType value = DType::Int64;
+};
 
 }  // namespace bcl

@@ -2,6 +2,8 @@
 
 namespace bcl::detail {
 
-void throw_error(const std::string& msg) { throw Error(msg); }
+void throw_error(const std::string& msg) {
+  throw Error(msg);
+}
 
 }  // namespace bcl::detail

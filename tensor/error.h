@@ -25,7 +25,7 @@ std::string cat(const Args&... args) {
 }  // namespace bcl
 
 // BCL_CHECK(cond, "op: message ", value, ...) throws bcl::Error with the concatenated message.
-#define BCL_CHECK(cond, ...)                                    \
-  do {                                                          \
+#define BCL_CHECK(cond, ...)                                                  \
+  do {                                                                        \
     if (!(cond)) ::bcl::detail::throw_error(::bcl::detail::cat(__VA_ARGS__)); \
   } while (0)

@@ -2,8 +2,8 @@
 //
 // Nothing in namespace bcl::raw records gradients. Each op checks its arguments (a failed check
 // throws bcl::Error naming the op and the shapes), allocates its output on the inputs' device, and
-// calls the kernel registered for (device, dtype) in the op's DispatchTable. All inputs of an op must
-// share device and dtype, except index tensors, which are Int64.
+// calls the kernel registered for (device, dtype) in the op's DispatchTable. All inputs of an op
+// must share device and dtype, except index tensors, which are Int64.
 //
 // The differentiable versions, used to build models, are in autograd/ops.h.
 #pragma once
@@ -63,19 +63,43 @@ void fill_(const Tensor& x, double value);
 // ---- Elementwise (NumPy broadcasting) -------------------------------------------------------
 enum class BinaryOp { Add, Sub, Mul, Div, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge };
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
-inline Tensor add(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Add, a, b); }
-inline Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, a, b); }
-inline Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
-inline Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
-inline Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
-inline Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }
+inline Tensor add(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Add, a, b);
+}
+inline Tensor sub(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Sub, a, b);
+}
+inline Tensor mul(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Mul, a, b);
+}
+inline Tensor div(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Div, a, b);
+}
+inline Tensor maximum(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Maximum, a, b);
+}
+inline Tensor minimum(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Minimum, a, b);
+}
 // Comparisons give 1 where true and 0 where false, in the inputs' dtype.
-inline Tensor eq(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Eq, a, b); }
-inline Tensor ne(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Ne, a, b); }
-inline Tensor lt(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Lt, a, b); }
-inline Tensor le(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Le, a, b); }
-inline Tensor gt(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Gt, a, b); }
-inline Tensor ge(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Ge, a, b); }
+inline Tensor eq(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Eq, a, b);
+}
+inline Tensor ne(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Ne, a, b);
+}
+inline Tensor lt(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Lt, a, b);
+}
+inline Tensor le(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Le, a, b);
+}
+inline Tensor gt(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Gt, a, b);
+}
+inline Tensor ge(const Tensor& a, const Tensor& b) {
+  return binary(BinaryOp::Ge, a, b);
+}
 
 // Unary ops with up to two scalar parameters p, q.
 enum class UnaryOp {
@@ -94,16 +118,36 @@ enum class UnaryOp {
   InRange,    // 1 if p <= x <= q else 0 (the derivative of clamp)
 };
 Tensor unary(UnaryOp op, const Tensor& x, double p = 0, double q = 0);
-inline Tensor neg(const Tensor& x) { return unary(UnaryOp::Neg, x); }
-inline Tensor exp(const Tensor& x) { return unary(UnaryOp::Exp, x); }
-inline Tensor log(const Tensor& x) { return unary(UnaryOp::Log, x); }
-inline Tensor sqrt(const Tensor& x) { return unary(UnaryOp::Sqrt, x); }
-inline Tensor rsqrt(const Tensor& x) { return unary(UnaryOp::Rsqrt, x); }
-inline Tensor relu(const Tensor& x) { return unary(UnaryOp::Relu, x); }
-inline Tensor pow(const Tensor& x, double p) { return unary(UnaryOp::PowScalar, x, p); }
-inline Tensor add_scalar(const Tensor& x, double p) { return unary(UnaryOp::AddScalar, x, p); }
-inline Tensor mul_scalar(const Tensor& x, double p) { return unary(UnaryOp::MulScalar, x, p); }
-inline Tensor clamp(const Tensor& x, double lo, double hi) { return unary(UnaryOp::Clamp, x, lo, hi); }
+inline Tensor neg(const Tensor& x) {
+  return unary(UnaryOp::Neg, x);
+}
+inline Tensor exp(const Tensor& x) {
+  return unary(UnaryOp::Exp, x);
+}
+inline Tensor log(const Tensor& x) {
+  return unary(UnaryOp::Log, x);
+}
+inline Tensor sqrt(const Tensor& x) {
+  return unary(UnaryOp::Sqrt, x);
+}
+inline Tensor rsqrt(const Tensor& x) {
+  return unary(UnaryOp::Rsqrt, x);
+}
+inline Tensor relu(const Tensor& x) {
+  return unary(UnaryOp::Relu, x);
+}
+inline Tensor pow(const Tensor& x, double p) {
+  return unary(UnaryOp::PowScalar, x, p);
+}
+inline Tensor add_scalar(const Tensor& x, double p) {
+  return unary(UnaryOp::AddScalar, x, p);
+}
+inline Tensor mul_scalar(const Tensor& x, double p) {
+  return unary(UnaryOp::MulScalar, x, p);
+}
+inline Tensor clamp(const Tensor& x, double lo, double hi) {
+  return unary(UnaryOp::Clamp, x, lo, hi);
+}
 
 // where(cond, a, b) = a where cond != 0 else b; all three broadcast together. cond has a's dtype.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
@@ -143,7 +187,8 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
 std::vector<Tensor> chunk(const Tensor& x, int64_t n, int64_t dim);
 // out.select(dim, i) = x.select(dim, index[i]); index is a 1-D Int64 tensor.
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
-// The adjoint of index_select: zeros of `shape`, then out.select(dim, index[i]) += src.select(dim, i).
+// The adjoint of index_select: zeros of `shape`, then out.select(dim, index[i]) += src.select(dim,
+// i).
 Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
 // Gather by label: x [N, C], labels [N] Int64 -> out [N], out[i] = x[i, labels[i]].
 Tensor gather_labels(const Tensor& x, const Tensor& labels);
@@ -163,7 +208,8 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& w, const Shap
 Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Shape& w_shape,
                               const Conv2dParams& p);
 // Direct seven-loop versions, the oracles for the three above.
-Tensor conv2d_reference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dParams& p);
+Tensor conv2d_reference(const Tensor& x, const Tensor& w, const Tensor& bias,
+                        const Conv2dParams& p);
 Tensor conv2d_backward_input_reference(const Tensor& grad_out, const Tensor& w,
                                        const Shape& x_shape, const Conv2dParams& p);
 Tensor conv2d_backward_weight_reference(const Tensor& grad_out, const Tensor& x,
@@ -191,9 +237,9 @@ struct BatchNormGrads {
 // dx = gamma * invstd / M * (M dy - sum dy - xh sum(dy xh)), dgamma = sum(dy xh), dbeta = sum dy.
 BatchNormGrads batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& gamma,
                                    const Tensor& save_mean, const Tensor& save_invstd);
-BatchNormOutput batch_norm_train_reference(const Tensor& x, const Tensor& gamma,
-                                           const Tensor& beta, const Tensor& running_mean,
-                                           const Tensor& running_var, double momentum, double eps);
+BatchNormOutput batch_norm_train_reference(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                           const Tensor& running_mean, const Tensor& running_var,
+                                           double momentum, double eps);
 BatchNormGrads batch_norm_backward_reference(const Tensor& grad_out, const Tensor& x,
                                              const Tensor& gamma, const Tensor& save_mean,
                                              const Tensor& save_invstd);

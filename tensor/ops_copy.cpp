@@ -41,7 +41,9 @@ Tensor clone(const Tensor& x) {
   return out;
 }
 
-Tensor contiguous(const Tensor& x) { return x.is_contiguous() ? x : clone(x); }
+Tensor contiguous(const Tensor& x) {
+  return x.is_contiguous() ? x : clone(x);
+}
 
 Tensor to_dtype(const Tensor& x, DType dtype) {
   if (x.dtype() == dtype) return x;
@@ -57,7 +59,9 @@ Tensor to_device(const Tensor& x, Device device) {
   return out;
 }
 
-void fill_(const Tensor& x, double value) { fill_kernels().get(x.device(), x.dtype())(x, value); }
+void fill_(const Tensor& x, double value) {
+  fill_kernels().get(x.device(), x.dtype())(x, value);
+}
 
 }  // namespace raw
 }  // namespace bcl

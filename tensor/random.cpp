@@ -26,8 +26,9 @@ std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> c, std::array<uint
 uint32_t Generator::next_u32() {
   if (buffered_ == 0) {
     const uint64_t block = advance(1);
-    buffer_ = philox4x32_10({static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), 0, 0},
-                            {static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32)});
+    buffer_ =
+        philox4x32_10({static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32), 0, 0},
+                      {static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32)});
     buffered_ = 4;
   }
   return buffer_[4 - buffered_--];

@@ -18,7 +18,8 @@ std::string shape_str(const Shape& shape);
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);
 // NumPy broadcasting: shapes are right-aligned and each pair of sizes must be equal or 1.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
-// Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 on broadcast dims).
+// Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 on broadcast
+// dims).
 Shape broadcast_strides(const Shape& shape, const Shape& strides, const Shape& target);
 
 }  // namespace bcl

@@ -28,18 +28,23 @@ Allocator*& allocator_slot(Device device) {
 
 }  // namespace
 
-void set_allocator(Device device, Allocator* allocator) { allocator_slot(device) = allocator; }
+void set_allocator(Device device, Allocator* allocator) {
+  allocator_slot(device) = allocator;
+}
 
 Allocator* get_allocator(Device device) {
   Allocator* a = allocator_slot(device);
-  BCL_CHECK(a != nullptr, "no allocator for device ", device_name(device),
-            device == Device::CUDA ? " (CUDA support not compiled in: rebuild with make CUDA=1)" : "");
+  BCL_CHECK(
+      a != nullptr, "no allocator for device ", device_name(device),
+      device == Device::CUDA ? " (CUDA support not compiled in: rebuild with make CUDA=1)" : "");
   return a;
 }
 
 Storage::Storage(size_t nbytes, Device device)
     : data_(get_allocator(device)->allocate(nbytes)), nbytes_(nbytes), device_(device) {}
 
-Storage::~Storage() { get_allocator(device_)->deallocate(data_, nbytes_); }
+Storage::~Storage() {
+  get_allocator(device_)->deallocate(data_, nbytes_);
+}
 
 }  // namespace bcl

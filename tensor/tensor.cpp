@@ -8,7 +8,9 @@
 
 namespace bcl {
 
-int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
+int64_t Tensor::size(int64_t d) const {
+  return shape()[normalize_dim(d, dim(), "size")];
+}
 
 bool Tensor::is_contiguous() const {
   // Size-1 dims may carry any stride.
@@ -23,16 +25,20 @@ bool Tensor::is_contiguous() const {
 
 void* Tensor::raw_data() const {
   const TensorImpl& t = checked();
-  return static_cast<char*>(t.storage->data()) + t.offset * static_cast<int64_t>(dtype_size(t.dtype));
+  return static_cast<char*>(t.storage->data()) +
+         t.offset * static_cast<int64_t>(dtype_size(t.dtype));
 }
 
 namespace {
 
 double load_as_double(const void* base, DType dtype, int64_t i) {
   switch (dtype) {
-    case DType::Float32: return static_cast<const float*>(base)[i];
-    case DType::Float64: return static_cast<const double*>(base)[i];
-    case DType::Int64: return static_cast<double>(static_cast<const int64_t*>(base)[i]);
+    case DType::Float32:
+      return static_cast<const float*>(base)[i];
+    case DType::Float64:
+      return static_cast<const double*>(base)[i];
+    case DType::Int64:
+      return static_cast<double>(static_cast<const int64_t*>(base)[i]);
   }
   return 0;
 }
@@ -54,8 +60,10 @@ double Tensor::item() const {
 }
 
 Tensor& Tensor::set_requires_grad(bool value) {
-  BCL_CHECK(!value || is_floating(dtype()), "set_requires_grad: only floating tensors can require "
-            "gradients, this one is ", dtype_name(dtype()));
+  BCL_CHECK(!value || is_floating(dtype()),
+            "set_requires_grad: only floating tensors can require "
+            "gradients, this one is ",
+            dtype_name(dtype()));
   BCL_CHECK(is_leaf(), "set_requires_grad: only leaves can be marked (use detach() first)");
   checked().requires_grad = value;
   return *this;
@@ -65,8 +73,10 @@ namespace {
 
 std::string format_value(double v, DType dtype) {
   char buf[32];
-  if (dtype == DType::Int64) std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-  else std::snprintf(buf, sizeof buf, "%.4f", v);
+  if (dtype == DType::Int64)
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  else
+    std::snprintf(buf, sizeof buf, "%.4f", v);
   return buf;
 }
 
@@ -111,7 +121,9 @@ std::string Tensor::str() const {
   return os.str();
 }
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  return os << t.str();
+}
 
 // ---- Factories --------------------------------------------------------------------------------
 
@@ -131,9 +143,15 @@ Tensor full(const Shape& shape, double value, DType dtype, Device device) {
   return t;
 }
 
-Tensor zeros(const Shape& shape, DType dtype, Device device) { return full(shape, 0.0, dtype, device); }
-Tensor ones(const Shape& shape, DType dtype, Device device) { return full(shape, 1.0, dtype, device); }
-Tensor scalar(double value, DType dtype, Device device) { return full({}, value, dtype, device); }
+Tensor zeros(const Shape& shape, DType dtype, Device device) {
+  return full(shape, 0.0, dtype, device);
+}
+Tensor ones(const Shape& shape, DType dtype, Device device) {
+  return full(shape, 1.0, dtype, device);
+}
+Tensor scalar(double value, DType dtype, Device device) {
+  return full({}, value, dtype, device);
+}
 
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, DType dtype,
                    Device device) {
@@ -142,9 +160,15 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape, DType 
   Tensor t = empty(shape, dtype, Device::CPU);
   for (size_t i = 0; i < values.size(); ++i) {
     switch (dtype) {
-      case DType::Float32: t.data<float>()[i] = static_cast<float>(values[i]); break;
-      case DType::Float64: t.data<double>()[i] = values[i]; break;
-      case DType::Int64: t.data<int64_t>()[i] = static_cast<int64_t>(values[i]); break;
+      case DType::Float32:
+        t.data<float>()[i] = static_cast<float>(values[i]);
+        break;
+      case DType::Float64:
+        t.data<double>()[i] = values[i];
+        break;
+      case DType::Int64:
+        t.data<int64_t>()[i] = static_cast<int64_t>(values[i]);
+        break;
     }
   }
   return device == Device::CPU ? t : raw::to_device(t, device);

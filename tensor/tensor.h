@@ -4,8 +4,8 @@
 // tensor/ops.h share the Storage and differ only in shape, strides and offset.
 //
 // The tensor layer knows nothing of differentiation, but it reserves the fields the autograd layer
-// needs (requires_grad, grad, grad_fn), so a tensor can carry its gradient like in PyTorch. Every op in
-// namespace bcl::raw ignores them; the differentiable ops live in autograd/ops.h.
+// needs (requires_grad, grad, grad_fn), so a tensor can carry its gradient like in PyTorch. Every
+// op in namespace bcl::raw ignores them; the differentiable ops live in autograd/ops.h.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +26,7 @@ struct Node;  // autograd/node.h
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
-  Shape strides;  // in elements
+  Shape strides;       // in elements
   int64_t offset = 0;  // in elements
   DType dtype = DType::Float32;
 

@@ -61,7 +61,8 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
 Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
   std::vector<int64_t> dims(x.dim());
   for (int64_t i = 0; i < x.dim(); ++i) dims[i] = i;
-  std::swap(dims[normalize_dim(d0, x.dim(), "transpose")], dims[normalize_dim(d1, x.dim(), "transpose")]);
+  std::swap(dims[normalize_dim(d0, x.dim(), "transpose")],
+            dims[normalize_dim(d1, x.dim(), "transpose")]);
   return permute(x, dims);
 }
 

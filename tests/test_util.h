@@ -30,7 +30,8 @@ inline Tensor uniform(const Shape& shape, double lo, double hi, uint64_t seed,
 
 // Largest |a - b| / (atol + rtol |b|); <= 1 means every element is within tolerance.
 inline double closeness(const Tensor& a, const Tensor& b, double atol, double rtol) {
-  REQUIRE_MESSAGE(a.shape() == b.shape(), "shapes ", shape_str(a.shape()), " vs ", shape_str(b.shape()));
+  REQUIRE_MESSAGE(a.shape() == b.shape(), "shapes ", shape_str(a.shape()), " vs ",
+                  shape_str(b.shape()));
   auto va = a.to_vector(), vb = b.to_vector();
   double worst = 0;
   for (size_t i = 0; i < va.size(); ++i) {
@@ -41,16 +42,17 @@ inline double closeness(const Tensor& a, const Tensor& b, double atol, double rt
   return worst;
 }
 
-#define CHECK_ALLCLOSE(a, b, atol, rtol) CHECK(::bcl::test::closeness((a), (b), (atol), (rtol)) <= 1.0)
+#define CHECK_ALLCLOSE(a, b, atol, rtol) \
+  CHECK(::bcl::test::closeness((a), (b), (atol), (rtol)) <= 1.0)
 
 // Runs gradcheck and reports its message on failure. Wrap a braced input list in parentheses:
 // CHECK_GRADCHECK(f, (std::vector<Tensor>{a, b})).
-#define CHECK_GRADCHECK(f, inputs, ...)                                       \
-  do {                                                                        \
-    auto gc_result_ = ::bcl::gradcheck((f), (inputs), ##__VA_ARGS__);         \
-    INFO(gc_result_.message);                                                 \
-    CHECK(gc_result_.ok);                                                     \
-    CHECK(gc_result_.checked > 0);                                            \
+#define CHECK_GRADCHECK(f, inputs, ...)                               \
+  do {                                                                \
+    auto gc_result_ = ::bcl::gradcheck((f), (inputs), ##__VA_ARGS__); \
+    INFO(gc_result_.message);                                         \
+    CHECK(gc_result_.ok);                                             \
+    CHECK(gc_result_.checked > 0);                                    \
   } while (0)
 
 // A leaf that requires grad.

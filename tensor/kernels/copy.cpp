@@ -12,8 +12,9 @@ template <class Dst, class Src>
 void copy_typed(const Tensor& dst, const Tensor& src) {
   Dst* d = static_cast<Dst*>(dst.raw_data());
   const Src* s = static_cast<const Src*>(src.raw_data());
-  cpu::for_each_strided<2>(dst.shape(), {dst.strides(), src.strides()},
-                           [&](const std::array<int64_t, 2>& o) { d[o[0]] = static_cast<Dst>(s[o[1]]); });
+  cpu::for_each_strided<2>(
+      dst.shape(), {dst.strides(), src.strides()},
+      [&](const std::array<int64_t, 2>& o) { d[o[0]] = static_cast<Dst>(s[o[1]]); });
 }
 
 template <class Dst>
@@ -23,9 +24,15 @@ void copy_cpu(const Tensor& dst, const Tensor& src) {
     return;
   }
   switch (src.dtype()) {
-    case DType::Float32: copy_typed<Dst, float>(dst, src); break;
-    case DType::Float64: copy_typed<Dst, double>(dst, src); break;
-    case DType::Int64: copy_typed<Dst, int64_t>(dst, src); break;
+    case DType::Float32:
+      copy_typed<Dst, float>(dst, src);
+      break;
+    case DType::Float64:
+      copy_typed<Dst, double>(dst, src);
+      break;
+    case DType::Int64:
+      copy_typed<Dst, int64_t>(dst, src);
+      break;
   }
 }
 

@@ -1,8 +1,9 @@
 // CPU random fills: every element's value is a pure function of (seed, block, word), so the loop
 // parallelises freely and matches the CUDA kernel.
+#include "tensor/kernels/random.h"
+
 #include <cmath>
 
-#include "tensor/kernels/random.h"
 #include "tensor/random.h"
 
 namespace bcl {
@@ -13,7 +14,9 @@ std::array<uint32_t, 4> block_words(uint64_t seed, uint64_t block) {
                        {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)});
 }
 
-inline uint64_t join(uint32_t hi, uint32_t lo) { return (static_cast<uint64_t>(hi) << 32) | lo; }
+inline uint64_t join(uint32_t hi, uint32_t lo) {
+  return (static_cast<uint64_t>(hi) << 32) | lo;
+}
 
 template <class T>
 void random_cpu(const Tensor& x, RandomKind kind, double a, double b, uint64_t seed,
@@ -28,7 +31,8 @@ void random_cpu(const Tensor& x, RandomKind kind, double a, double b, uint64_t s
     for (int64_t blk = 0; blk < blocks; ++blk) {
       const auto w = block_words(seed, first_block + blk);
       for (int64_t j = 0; j < per_block && blk * per_block + j < n; ++j) {
-        const double u = f32 ? uint32_to_unit_float(w[j]) : uint64_to_unit_double(join(w[2 * j], w[2 * j + 1]));
+        const double u =
+            f32 ? uint32_to_unit_float(w[j]) : uint64_to_unit_double(join(w[2 * j], w[2 * j + 1]));
         p[blk * per_block + j] = static_cast<T>(a + (b - a) * u);
       }
     }

@@ -60,12 +60,13 @@ TEST_CASE("autograd/errors") {
   Tensor x = test::param(from_vector({1, 2}, {2}, DType::Float64));
   Tensor y = x * 2.0;
   CHECK_THROWS_WITH_AS(backward(y), doctest::Contains("one-element"), Error);
-  CHECK_THROWS_WITH_AS(backward(y, ones({3}, DType::Float64)), doctest::Contains("shape [3]"), Error);
+  CHECK_THROWS_WITH_AS(backward(y, ones({3}, DType::Float64)), doctest::Contains("shape [3]"),
+                       Error);
   Tensor s = sum(y);
   backward(s);
   CHECK_THROWS_WITH_AS(backward(s), doctest::Contains("already freed"), Error);
-  CHECK_THROWS_WITH_AS(backward(sum(from_vector({1}, {1}))), doctest::Contains("does not require grad"),
-                       Error);
+  CHECK_THROWS_WITH_AS(backward(sum(from_vector({1}, {1}))),
+                       doctest::Contains("does not require grad"), Error);
   Tensor labels = from_vector({1}, {1}, DType::Int64);
   CHECK_THROWS_WITH_AS(labels.set_requires_grad(true), doctest::Contains("floating"), Error);
   CHECK_THROWS_WITH_AS(y.set_requires_grad(false), doctest::Contains("leaves"), Error);
@@ -77,9 +78,8 @@ TEST_CASE("autograd/gradcheck_catches_a_wrong_gradient") {
   auto wrong_square = [](const std::vector<Tensor>& in) {
     Tensor out = raw::mul(in[0], in[0]);
     Tensor a = in[0];
-    return record("wrong_square", out, {a}, [a](const Tensor& g) -> std::vector<Tensor> {
-      return {raw::mul(g, a)};
-    });
+    return record("wrong_square", out, {a},
+                  [a](const Tensor& g) -> std::vector<Tensor> { return {raw::mul(g, a)}; });
   };
   GradcheckResult r = gradcheck(wrong_square, {x});
   CHECK_FALSE(r.ok);

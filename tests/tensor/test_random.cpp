@@ -25,8 +25,10 @@ TEST_CASE("random/same_numbers_on_any_thread_count") {
     Tensor t = empty({300001}, DType::Float32);  // large enough to run in parallel
     Generator gen(42);
     raw::normal_(t, 0, 1, gen);
-    if (reference.empty()) reference = t.to_vector();
-    else CHECK(t.to_vector() == reference);
+    if (reference.empty())
+      reference = t.to_vector();
+    else
+      CHECK(t.to_vector() == reference);
   }
   omp_set_num_threads(saved);
 }
@@ -55,8 +57,15 @@ TEST_CASE("random/distribution_moments") {
     raw::uniform_(u, -1, 3, gen);
     raw::normal_(z, 2, 0.5, gen);
     double su = 0, sz = 0, szz = 0, umin = 1e9, umax = -1e9;
-    for (double v : u.to_vector()) { su += v; umin = std::min(umin, v); umax = std::max(umax, v); }
-    for (double v : z.to_vector()) { sz += v; szz += v * v; }
+    for (double v : u.to_vector()) {
+      su += v;
+      umin = std::min(umin, v);
+      umax = std::max(umax, v);
+    }
+    for (double v : z.to_vector()) {
+      sz += v;
+      szz += v * v;
+    }
     const double mz = sz / n;
     CHECK(su / n == doctest::Approx(1.0).epsilon(0.01));  // uniform(-1, 3) has mean 1
     CHECK(umin >= -1.0);
@@ -71,9 +80,13 @@ TEST_CASE("random/kaiming_normal_std") {
   Tensor w = empty({64, 32, 3, 3});
   raw::kaiming_normal_(w, gen);  // fan_in = 32 * 9
   double s = 0, ss = 0;
-  for (double v : w.to_vector()) { s += v; ss += v * v; }
+  for (double v : w.to_vector()) {
+    s += v;
+    ss += v * v;
+  }
   const double n = static_cast<double>(w.numel());
-  CHECK(std::sqrt(ss / n - (s / n) * (s / n)) == doctest::Approx(std::sqrt(2.0 / 288)).epsilon(0.03));
+  CHECK(std::sqrt(ss / n - (s / n) * (s / n)) ==
+        doctest::Approx(std::sqrt(2.0 / 288)).epsilon(0.03));
   Tensor w2 = empty({64, 32, 3, 3});
   raw::kaiming_normal_(w2, gen, raw::FanMode::FanOut);  // fan_out = 64 * 9
   ss = 0;

@@ -104,7 +104,8 @@ TEST_CASE("tensor/copy_converts_and_broadcasts") {
 
 TEST_CASE("tensor/printing") {
   Tensor x = from_vector({1, 2, 3, 4}, {2, 2});
-  CHECK(x.str() == "tensor([[1.0000, 2.0000],\n        [3.0000, 4.0000]], shape=[2, 2], dtype=float32)");
+  CHECK(x.str() ==
+        "tensor([[1.0000, 2.0000],\n        [3.0000, 4.0000]], shape=[2, 2], dtype=float32)");
   CHECK(scalar(1.5, DType::Float64).str() == "tensor(1.5000, shape=[], dtype=float64)");
   std::string big = arange(100, DType::Int64).str();
   CHECK(big.find("0, 1, 2, ..., 97, 98, 99]") != std::string::npos);
