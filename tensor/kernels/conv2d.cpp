@@ -1,22 +1,29 @@
-// CPU convolution: im2col + GEMM, and the direct loops that check it.
+// CPU convolution: im2col + GEMM over chunks of images, in parallel, with the same result on any
+// thread count. The direct loops it is tested against are in conv2d_reference.cpp.
 //
-// Lowering (Chellapilla et al. 2006; Caffe): for one image, im2col copies every input pixel a
-// kernel tap reads into a matrix cols [C*kh*kw, Ho*Wo], row (c, i, j) holding the pixel under tap
-// (i, j) of channel c for each output position. Seen as [O, C/groups*kh*kw], the weight then maps
-// one group's block of rows to that group's output channels with a single GEMM:
-//   forward          y_g  = W_g cols_g                      [O/g, Ho*Wo]
-//   input gradient   cols_g = W_g^T dy_g, then col2im       (the adjoint of im2col)
-//   weight gradient  dW_g += dy_g cols_g^T                  (summed over the images)
-// A 1x1 convolution with stride 1 and no padding reads each pixel once, in place: cols is the image
-// itself, and the input gradient needs no col2im.
+// Lowering (Chellapilla et al. 2006; Caffe): im2col copies every input pixel a kernel tap reads
+// into a matrix cols [C*kh*kw, Ho*Wo], row (c, i, j) holding the pixel under tap (i, j) of channel
+// c for each output position. Seen as [O, C/groups*kh*kw], the weight then maps one group's block
+// of rows to that group's output channels with a single GEMM:
+//   forward          y_g    = W_g cols_g                    [O/groups, Ho*Wo]
+//   weight gradient  dW_g   = sum over images of dy_g cols_g^T
+//   input gradient   with stride 1, a forward convolution of dy (backward_input_as_convolution);
+//                    otherwise cols_g = W_g^T dy_g, then col2im (the adjoint of im2col).
 //
-// Threads: only OpenBLAS's. Images are processed one after another and each GEMM runs on OpenBLAS's
-// own thread pool (concurrent calls into the pthreads build would only queue on its lock). im2col
-// and col2im are plain copies, kept serial on purpose: an OpenMP region between every two GEMMs
-// leaves OpenMP's spinning workers competing with OpenBLAS's for the cores, which made a ResNet
-// layer (batch 128, 64 channels, 8x8) some 60 times slower on a busy 2-core machine. The weight
-// gradient adds the images in a fixed order, so every result is independent of the thread count.
+// Chunks: the images of a late ResNet layer are tiny (8x8), and a GEMM with only Ho*Wo = 64 columns
+// spends much of its time on overheads. So a chunk of images is lowered side by side into one
+// cols [C*kh*kw, images*Ho*Wo] of a few hundred columns and multiplied at once; y and dy are
+// copied between their NCHW layout and that [O, images*Ho*Wo] one.
+//
+// Threads and determinism: chunks are the unit of parallel work. Called inside a parallel region,
+// the OpenMP build of OpenBLAS runs single-threaded, so each output element comes out of one GEMM
+// on one thread, which sums in an order fixed by the GEMM's sizes. The chunking depends on the
+// shapes only, never on the thread count, and the weight gradient adds its per-chunk partial sums
+// in chunk order: results are bitwise identical on any number of threads. (A batch of fewer chunks
+// than threads leaves threads idle: fine for training batches, slow for a single large image.)
 #include "tensor/kernels/conv2d.h"
+
+#include <omp.h>
 
 #include <algorithm>
 #include <vector>
@@ -26,252 +33,300 @@
 namespace bcl {
 namespace {
 
-bool is_pointwise(const Conv2dDims& d, const Conv2dParams& p) {
-  return d.kh == 1 && d.kw == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
-         p.pad_w == 0;
+// Output positions (columns of cols) a chunk aims for. Wider chunks amortise GEMM overheads better
+// but spill the chunk's cols (C*kh*kw rows: 590 KB for 256 columns at 64 channels) out of the
+// caches. The weight gradient's GEMMs sum over the columns and are cheaper to make wide than
+// their 2*O*C*kh*kw-flop-per-column forward twins; measured on ResNet-32's layers.
+constexpr int64_t kChunkColumns = 256;
+constexpr int64_t kWeightChunkColumns = 1024;
+
+// The output positions [lo, hi) along one axis whose tap at offset `tap` reads inside the input:
+// position q reads q*stride - pad + tap, which must lie in [0, size).
+struct Span {
+  int64_t lo, hi;
+};
+
+Span valid_span(int64_t size, int64_t out, int64_t stride, int64_t pad, int64_t tap) {
+  const int64_t first = pad - tap, last = size - 1 + pad - tap;  // bounds on q*stride
+  const int64_t lo = std::min(out, first <= 0 ? 0 : (first + stride - 1) / stride);
+  const int64_t hi = last < 0 ? 0 : std::min(out, last / stride + 1);
+  return {lo, std::max(lo, hi)};
 }
 
-// Unfolds one image x [C, H, W] into cols [C*kh*kw, Ho*Wo]; taps that land in the padding read 0.
+// With both strides 1 and Wo == W ("same" width, e.g. 3x3 with padding 1), tap (i, j) reads input
+// pixel (oh + i - pad_h, q + j - pad_w) for output (oh, q): flat offset oh*W + q + shift, the same
+// shift for the whole plane. A tap's valid rows are then one contiguous stretch of the channel,
+// copied at once instead of a few pixels at a time (8 per row in an 8x8 layer). Output columns
+// outside the tap's valid span pick up pixels from the neighbouring row on the way, to be zeroed.
+bool is_shifted_copy(const Conv2dDims& d, const Conv2dParams& p) {
+  return p.stride_h == 1 && p.stride_w == 1 && d.wo == d.w;
+}
+
+// Zeroes the entries of one row of cols (a plane Wo wide) whose tap reads padding: the output rows
+// outside `rows`, and in the others the columns outside `span`. Column by column, as a 3x3 kernel's
+// span misses at most one column, and memset calls on single pixels would cost more than the
+// pixels.
 template <class T>
-void im2col(const T* x, const Conv2dDims& d, const Conv2dParams& p, T* cols) {
-  const int64_t plane = d.ho * d.wo;
+void zero_padding(T* row, Span rows, Span span, int64_t ho, int64_t wo) {
+  std::fill(row, row + rows.lo * wo, T(0));
+  std::fill(row + rows.hi * wo, row + ho * wo, T(0));
+  for (int64_t q = 0; q < wo; ++q) {
+    if (q == span.lo) q = span.hi;
+    if (q == wo) break;
+    for (int64_t oh = rows.lo; oh < rows.hi; ++oh) row[oh * wo + q] = T(0);
+  }
+}
+
+// Unfolds one image x [C, H, W] into the [C*kh*kw, Ho*Wo] matrix whose rows start ld apart at cols;
+// taps that land in the padding read 0.
+template <class T>
+void im2col(const T* x, const Conv2dDims& d, const Conv2dParams& p, T* cols, int64_t ld) {
+  const bool shifted = is_shifted_copy(d, p);
   for (int64_t c = 0; c < d.c; ++c) {
     const T* xc = x + c * d.h * d.w;
     for (int64_t i = 0; i < d.kh; ++i) {
+      const Span rows = valid_span(d.h, d.ho, p.stride_h, p.pad_h, i);
       for (int64_t j = 0; j < d.kw; ++j) {
-        T* row = cols + ((c * d.kh + i) * d.kw + j) * plane;
-        for (int64_t oh = 0; oh < d.ho; ++oh) {
-          const int64_t ih = oh * p.stride_h - p.pad_h + i;
-          T* out = row + oh * d.wo;
-          if (ih < 0 || ih >= d.h) {
-            std::fill(out, out + d.wo, T(0));
-            continue;
-          }
-          for (int64_t ow = 0; ow < d.wo; ++ow) {
-            const int64_t iw = ow * p.stride_w - p.pad_w + j;
-            out[ow] = iw >= 0 && iw < d.w ? xc[ih * d.w + iw] : T(0);
+        const Span span = valid_span(d.w, d.wo, p.stride_w, p.pad_w, j);
+        T* row = cols + ((c * d.kh + i) * d.kw + j) * ld;
+        if (shifted && rows.lo < rows.hi && span.lo < span.hi) {
+          // From the first valid position to the last, fringe included (zeroed below).
+          const int64_t first = rows.lo * d.wo + span.lo, end = (rows.hi - 1) * d.wo + span.hi;
+          const int64_t shift = (i - p.pad_h) * d.w + (j - p.pad_w);  // row[k] = xc[k + shift]
+          std::copy(xc + first + shift, xc + end + shift, row + first);
+        } else if (!shifted) {
+          for (int64_t oh = rows.lo; oh < rows.hi; ++oh) {
+            T* out = row + oh * d.wo;
+            // out[q] reads xc[base + q * stride_w].
+            const int64_t base = (oh * p.stride_h - p.pad_h + i) * d.w - p.pad_w + j;
+            for (int64_t q = span.lo; q < span.hi; ++q) out[q] = xc[base + q * p.stride_w];
           }
         }
+        zero_padding(row, rows, span, d.ho, d.wo);
       }
     }
   }
 }
 
-// The adjoint of im2col: x [C, H, W] = 0, then each entry of cols is added to the pixel it was
-// read from.
+// The adjoint of im2col: x [C, H, W] = 0, then each entry of the matrix is added to the pixel it
+// was read from. Only strided convolutions need it (see backward_input_as_convolution).
 template <class T>
-void col2im(const T* cols, const Conv2dDims& d, const Conv2dParams& p, T* x) {
-  const int64_t plane = d.ho * d.wo;
+void col2im(const T* cols, int64_t ld, const Conv2dDims& d, const Conv2dParams& p, T* x) {
+  std::fill(x, x + d.c * d.h * d.w, T(0));
   for (int64_t c = 0; c < d.c; ++c) {
     T* xc = x + c * d.h * d.w;
-    std::fill(xc, xc + d.h * d.w, T(0));
     for (int64_t i = 0; i < d.kh; ++i) {
+      const Span rows = valid_span(d.h, d.ho, p.stride_h, p.pad_h, i);
       for (int64_t j = 0; j < d.kw; ++j) {
-        const T* row = cols + ((c * d.kh + i) * d.kw + j) * plane;
-        for (int64_t oh = 0; oh < d.ho; ++oh) {
-          const int64_t ih = oh * p.stride_h - p.pad_h + i;
-          if (ih < 0 || ih >= d.h) continue;
-          for (int64_t ow = 0; ow < d.wo; ++ow) {
-            const int64_t iw = ow * p.stride_w - p.pad_w + j;
-            if (iw >= 0 && iw < d.w) xc[ih * d.w + iw] += row[oh * d.wo + ow];
-          }
+        const Span span = valid_span(d.w, d.wo, p.stride_w, p.pad_w, j);
+        const T* row = cols + ((c * d.kh + i) * d.kw + j) * ld;
+        for (int64_t oh = rows.lo; oh < rows.hi; ++oh) {
+          const T* in = row + oh * d.wo;
+          const int64_t base = (oh * p.stride_h - p.pad_h + i) * d.w - p.pad_w + j;
+          for (int64_t q = span.lo; q < span.hi; ++q) xc[base + q * p.stride_w] += in[q];
         }
       }
     }
   }
 }
 
-// The GEMM sizes shared by the three products, per group.
-struct GroupGemm {
-  int64_t out_channels;  // O / groups: rows of W_g and of y_g
-  int64_t depth;         // C / groups * kh * kw: columns of W_g, rows of cols_g
-  int64_t plane;         // Ho * Wo: columns of cols_g and of y_g
+// How one convolution is cut into chunks, and the GEMM sizes of one group.
+struct Plan {
+  Conv2dDims d;
+  Conv2dParams p;
+  int64_t plane;        // Ho*Wo: columns per image
+  int64_t out_group;    // O/groups: rows of W_g and of y_g
+  int64_t depth_group;  // C/groups*kh*kw: columns of W_g, rows of cols_g
+  int64_t per_chunk;    // images per chunk (the last chunk may have fewer)
+  int64_t chunks;
+  bool pointwise;  // 1x1, stride 1, no padding: an image is its own cols
+
+  Plan(const Conv2dDims& dims, const Conv2dParams& params, int64_t chunk_columns)
+      : d(dims),
+        p(params),
+        plane(d.ho * d.wo),
+        out_group(d.o / p.groups),
+        depth_group(d.c / p.groups * d.kh * d.kw),
+        per_chunk(std::clamp<int64_t>(chunk_columns / plane, 1, d.n)),
+        chunks((d.n + per_chunk - 1) / per_chunk),
+        pointwise(d.kh == 1 && d.kw == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
+                  p.pad_w == 0) {}
+
+  int64_t first(int64_t chunk) const { return chunk * per_chunk; }
+  int64_t images(int64_t chunk) const { return std::min(per_chunk, d.n - first(chunk)); }
+  int64_t in_size() const { return d.c * d.h * d.w; }  // of one image
+  int64_t cols_size() const { return d.c * d.kh * d.kw * per_chunk * plane; }
+  int64_t out_size() const { return d.o * per_chunk * plane; }  // of one chunk
 };
 
-GroupGemm group_gemm(const Conv2dDims& d, const Conv2dParams& p) {
-  return {d.o / p.groups, d.c / p.groups * d.kh * d.kw, d.ho * d.wo};
+// One block of `per_thread` elements for each thread. It is allocated before the parallel region,
+// out of which an exception must not escape.
+template <class T>
+class Scratch {
+ public:
+  explicit Scratch(int64_t per_thread)
+      : per_thread_(per_thread), data_(per_thread * omp_get_max_threads()) {}
+  T* mine() { return data_.data() + omp_get_thread_num() * per_thread_; }
+
+ private:
+  int64_t per_thread_;
+  std::vector<T> data_;
+};
+
+// The cols of images [n0, n0 + count) of x, image m in columns [m*plane, (m+1)*plane) of a
+// [C*kh*kw, count*plane] matrix. A single pointwise image is that matrix already.
+template <class T>
+const T* lower(const Plan& s, const T* x, int64_t n0, int64_t count, T* cols) {
+  if (s.pointwise && count == 1) return x + n0 * s.in_size();
+  for (int64_t m = 0; m < count; ++m)
+    im2col(x + (n0 + m) * s.in_size(), s.d, s.p, cols + m * s.plane, count * s.plane);
+  return cols;
+}
+
+// Images [n0, n0 + count) of y [N, O, Ho*Wo] as one [O, count*plane] matrix (a single image is one
+// already).
+template <class T>
+const T* gather_out(const Plan& s, const T* y, int64_t n0, int64_t count, T* buf) {
+  if (count == 1) return y + n0 * s.d.o * s.plane;
+  const int64_t width = count * s.plane;
+  for (int64_t m = 0; m < count; ++m) {
+    for (int64_t o = 0; o < s.d.o; ++o) {
+      const T* src = y + ((n0 + m) * s.d.o + o) * s.plane;
+      std::copy(src, src + s.plane, buf + o * width + m * s.plane);
+    }
+  }
+  return buf;
+}
+
+// out [N, O, Ho, Wo] = conv(x, w) + bias (or no bias if null) for the plan's geometry.
+template <class T>
+void forward_chunks(const Plan& s, const T* x, const T* w, const T* bias, T* out) {
+  Scratch<T> scratch(s.cols_size() + s.out_size());
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < s.chunks; ++k) {
+    T* cols = scratch.mine();
+    const int64_t n0 = s.first(k), count = s.images(k), width = count * s.plane;
+    // A single image's [O, plane] is its slice of out.
+    T* y_out = out + n0 * s.d.o * s.plane;
+    T* y = count == 1 ? y_out : cols + s.cols_size();
+    const T* c = lower(s, x, n0, count, cols);
+    for (int64_t g = 0; g < s.p.groups; ++g) {
+      cpu::gemm(false, false, s.out_group, width, s.depth_group, T(1),
+                w + g * s.out_group * s.depth_group, s.depth_group, c + g * s.depth_group * width,
+                width, T(0), y + g * s.out_group * width, width);
+    }
+    // Scatter [O, count*plane] to the images, adding the bias on the way.
+    if (y == y_out && !bias) continue;
+    for (int64_t m = 0; m < count; ++m) {
+      for (int64_t o = 0; o < s.d.o; ++o) {
+        const T* src = y + o * width + m * s.plane;
+        T* dst = y_out + (m * s.d.o + o) * s.plane;
+        const T b = bias ? bias[o] : T(0);
+        for (int64_t q = 0; q < s.plane; ++q) dst[q] = src[q] + b;
+      }
+    }
+  }
 }
 
 template <class T>
 void conv2d_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out,
                 const Conv2dParams& p) {
-  const Conv2dDims d = conv2d_dims(x.shape(), w.shape(), out.shape());
-  const GroupGemm s = group_gemm(d, p);
-  const bool pointwise = is_pointwise(d, p);
-  std::vector<T> cols(pointwise ? 0 : d.c * d.kh * d.kw * s.plane);
-  const T* px = x.data<T>();
-  const T* pw = w.data<T>();
-  const T* pb = bias.defined() ? bias.data<T>() : nullptr;
-  T* py = out.data<T>();
-  for (int64_t n = 0; n < d.n; ++n) {
-    const T* xn = px + n * d.c * d.h * d.w;
-    if (!pointwise) im2col(xn, d, p, cols.data());
-    const T* cn = pointwise ? xn : cols.data();
-    T* yn = py + n * d.o * s.plane;
-    // The GEMMs accumulate (beta = 1) onto the bias.
-    for (int64_t o = 0; o < d.o; ++o)
-      std::fill(yn + o * s.plane, yn + (o + 1) * s.plane, pb ? pb[o] : T(0));
-    for (int64_t g = 0; g < p.groups; ++g) {
-      cpu::gemm(false, false, s.out_channels, s.plane, s.depth, T(1),
-                pw + g * s.out_channels * s.depth, s.depth, cn + g * s.depth * s.plane, s.plane,
-                T(1), yn + g * s.out_channels * s.plane, s.plane);
+  const Plan s(conv2d_dims(x.shape(), w.shape(), out.shape()), p, kChunkColumns);
+  forward_chunks(s, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
+                 out.data<T>());
+}
+
+// With stride 1, dx[c, ih, iw] = sum over o, i, j of w[o, c, i, j] dy[o, ih + pad_h - i,
+// iw + pad_w - j]: the convolution of dy, padded by kh-1-pad_h and kw-1-pad_w, with the weight
+// flipped in both spatial dims and its channel roles swapped. Computed that way, by the forward
+// kernel, its GEMMs sum over O*kh*kw terms instead of the O of W^T dy (16 in ResNet's first stage,
+// too few for an efficient GEMM), and no col2im is needed.
+bool backward_input_as_convolution(const Conv2dDims& d, const Conv2dParams& p) {
+  return p.stride_h == 1 && p.stride_w == 1 && p.pad_h <= d.kh - 1 && p.pad_w <= d.kw - 1;
+}
+
+// The flipped weight [C, O/groups, kh, kw] of a [O, C/groups, kh, kw] one, group by group.
+template <class T>
+std::vector<T> flip_weight(const T* w, const Conv2dDims& d, int64_t groups) {
+  const int64_t og = d.o / groups, cg = d.c / groups, taps = d.kh * d.kw;
+  std::vector<T> flipped(d.o * cg * taps);
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t o = 0; o < og; ++o) {
+      for (int64_t c = 0; c < cg; ++c) {
+        const T* src = w + ((g * og + o) * cg + c) * taps;
+        T* dst = flipped.data() + ((g * cg + c) * og + o) * taps;
+        std::reverse_copy(src, src + taps, dst);  // (i, j) -> (kh-1-i, kw-1-j)
+      }
     }
   }
+  return flipped;
 }
 
 template <class T>
 void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Tensor& grad_in,
                                const Conv2dParams& p) {
   const Conv2dDims d = conv2d_dims(grad_in.shape(), w.shape(), grad_out.shape());
-  const GroupGemm s = group_gemm(d, p);
-  const bool pointwise = is_pointwise(d, p);
-  std::vector<T> cols(pointwise ? 0 : d.c * d.kh * d.kw * s.plane);
   const T* pgy = grad_out.data<T>();
   const T* pw = w.data<T>();
   T* pgx = grad_in.data<T>();
-  for (int64_t n = 0; n < d.n; ++n) {
-    T* gxn = pgx + n * d.c * d.h * d.w;
-    T* cn = pointwise ? gxn : cols.data();
-    const T* gyn = pgy + n * d.o * s.plane;
+  if (backward_input_as_convolution(d, p)) {
+    const Conv2dDims t{d.n, d.o, d.ho, d.wo, d.c, d.kh, d.kw, d.h, d.w};
+    Conv2dParams tp = p;
+    tp.pad_h = d.kh - 1 - p.pad_h;
+    tp.pad_w = d.kw - 1 - p.pad_w;
+    const std::vector<T> flipped = flip_weight(pw, d, p.groups);
+    forward_chunks<T>(Plan(t, tp, kChunkColumns), pgy, flipped.data(), nullptr, pgx);
+    return;
+  }
+  // dcols = W^T dy, then col2im.
+  const Plan s(d, p, kChunkColumns);
+  Scratch<T> scratch(s.cols_size() + s.out_size());
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < s.chunks; ++k) {
+    T* cols = scratch.mine();
+    T* dy_buf = cols + s.cols_size();
+    const int64_t n0 = s.first(k), count = s.images(k), width = count * s.plane;
+    const T* dy = gather_out(s, pgy, n0, count, dy_buf);
     for (int64_t g = 0; g < p.groups; ++g) {
-      cpu::gemm(true, false, s.depth, s.plane, s.out_channels, T(1),
-                pw + g * s.out_channels * s.depth, s.depth, gyn + g * s.out_channels * s.plane,
-                s.plane, T(0), cn + g * s.depth * s.plane, s.plane);
+      cpu::gemm(true, false, s.depth_group, width, s.out_group, T(1),
+                pw + g * s.out_group * s.depth_group, s.depth_group, dy + g * s.out_group * width,
+                width, T(0), cols + g * s.depth_group * width, width);
     }
-    if (!pointwise) col2im(cols.data(), d, p, gxn);
+    for (int64_t m = 0; m < count; ++m)
+      col2im(cols + m * s.plane, width, d, p, pgx + (n0 + m) * s.in_size());
   }
 }
 
 template <class T>
 void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const Tensor& grad_w,
                                 const Conv2dParams& p) {
-  const Conv2dDims d = conv2d_dims(x.shape(), grad_w.shape(), grad_out.shape());
-  const GroupGemm s = group_gemm(d, p);
-  const bool pointwise = is_pointwise(d, p);
-  std::vector<T> cols(pointwise ? 0 : d.c * d.kh * d.kw * s.plane);
+  const Plan s(conv2d_dims(x.shape(), grad_w.shape(), grad_out.shape()), p, kWeightChunkColumns);
   const T* pgy = grad_out.data<T>();
   const T* px = x.data<T>();
   T* pgw = grad_w.data<T>();
-  std::fill(pgw, pgw + grad_w.numel(), T(0));
-  for (int64_t n = 0; n < d.n; ++n) {
-    const T* xn = px + n * d.c * d.h * d.w;
-    if (!pointwise) im2col(xn, d, p, cols.data());
-    const T* cn = pointwise ? xn : cols.data();
-    const T* gyn = pgy + n * d.o * s.plane;
+  const int64_t w_size = grad_w.numel();
+  std::vector<T> partial(s.chunks * w_size);  // chunk k's dW at k * w_size
+  Scratch<T> scratch(s.cols_size() + s.out_size());
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < s.chunks; ++k) {
+    T* cols = scratch.mine();
+    T* dy_buf = cols + s.cols_size();
+    const int64_t n0 = s.first(k), count = s.images(k), width = count * s.plane;
+    const T* c = lower(s, px, n0, count, cols);
+    const T* dy = gather_out(s, pgy, n0, count, dy_buf);
+    T* dw = partial.data() + k * w_size;
     for (int64_t g = 0; g < p.groups; ++g) {
-      cpu::gemm(false, true, s.out_channels, s.depth, s.plane, T(1),
-                gyn + g * s.out_channels * s.plane, s.plane, cn + g * s.depth * s.plane, s.plane,
-                T(1), pgw + g * s.out_channels * s.depth, s.depth);
+      cpu::gemm(false, true, s.out_group, s.depth_group, width, T(1), dy + g * s.out_group * width,
+                width, c + g * s.depth_group * width, width, T(0),
+                dw + g * s.out_group * s.depth_group, s.depth_group);
     }
   }
-}
-
-// ---- Reference: the definition, y[n, o, oh, ow] = b[o] + sum_{c, i, j} w[o, c, i, j] *
-// x[n, g*C/groups + c, oh*stride_h - pad_h + i, ow*stride_w - pad_w + j] with g = o / (O/groups),
-// summed in double. Each backward sums the same products over the other indices.
-
-// Offset of element (a, b, c, d) of a contiguous 4-D tensor.
-inline int64_t at(const Shape& s, int64_t a, int64_t b, int64_t c, int64_t d) {
-  return ((a * s[1] + b) * s[2] + c) * s[3] + d;
-}
-
-template <class T>
-void conv2d_reference_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out,
-                          const Conv2dParams& p) {
-  const Conv2dDims d = conv2d_dims(x.shape(), w.shape(), out.shape());
-  const int64_t cg = d.c / p.groups, og = d.o / p.groups;
-  const T* px = x.data<T>();
-  const T* pw = w.data<T>();
-  T* py = out.data<T>();
-  for (int64_t n = 0; n < d.n; ++n) {
-    for (int64_t o = 0; o < d.o; ++o) {
-      const int64_t g = o / og;
-      for (int64_t oh = 0; oh < d.ho; ++oh) {
-        for (int64_t ow = 0; ow < d.wo; ++ow) {
-          double acc = bias.defined() ? static_cast<double>(bias.data<T>()[o]) : 0.0;
-          for (int64_t c = 0; c < cg; ++c) {
-            for (int64_t i = 0; i < d.kh; ++i) {
-              for (int64_t j = 0; j < d.kw; ++j) {
-                const int64_t ih = oh * p.stride_h - p.pad_h + i;
-                const int64_t iw = ow * p.stride_w - p.pad_w + j;
-                if (ih < 0 || ih >= d.h || iw < 0 || iw >= d.w) continue;
-                acc += static_cast<double>(px[at(x.shape(), n, g * cg + c, ih, iw)]) *
-                       static_cast<double>(pw[at(w.shape(), o, c, i, j)]);
-              }
-            }
-          }
-          py[at(out.shape(), n, o, oh, ow)] = static_cast<T>(acc);
-        }
-      }
-    }
-  }
-}
-
-// dx[n, g*cg + c, ih, iw] gathers w[o, c, i, j] dy[n, o, oh, ow] over the taps (i, j) and output
-// positions with oh*stride_h - pad_h + i = ih (and likewise for w), o in group g.
-template <class T>
-void conv2d_backward_input_reference_cpu(const Tensor& grad_out, const Tensor& w,
-                                         const Tensor& grad_in, const Conv2dParams& p) {
-  const Conv2dDims d = conv2d_dims(grad_in.shape(), w.shape(), grad_out.shape());
-  const int64_t cg = d.c / p.groups, og = d.o / p.groups;
-  const T* pgy = grad_out.data<T>();
-  const T* pw = w.data<T>();
-  T* pgx = grad_in.data<T>();
-  for (int64_t n = 0; n < d.n; ++n) {
-    for (int64_t ci = 0; ci < d.c; ++ci) {
-      const int64_t g = ci / cg, c = ci % cg;
-      for (int64_t ih = 0; ih < d.h; ++ih) {
-        for (int64_t iw = 0; iw < d.w; ++iw) {
-          double acc = 0;
-          for (int64_t o = g * og; o < (g + 1) * og; ++o) {
-            for (int64_t i = 0; i < d.kh; ++i) {
-              for (int64_t j = 0; j < d.kw; ++j) {
-                const int64_t th = ih + p.pad_h - i, tw = iw + p.pad_w - j;  // oh*stride, ow*stride
-                if (th < 0 || tw < 0 || th % p.stride_h != 0 || tw % p.stride_w != 0) continue;
-                const int64_t oh = th / p.stride_h, ow = tw / p.stride_w;
-                if (oh >= d.ho || ow >= d.wo) continue;
-                acc += static_cast<double>(pw[at(w.shape(), o, c, i, j)]) *
-                       static_cast<double>(pgy[at(grad_out.shape(), n, o, oh, ow)]);
-              }
-            }
-          }
-          pgx[at(grad_in.shape(), n, ci, ih, iw)] = static_cast<T>(acc);
-        }
-      }
-    }
-  }
-}
-
-// dw[o, c, i, j] = sum over n, oh, ow of dy[n, o, oh, ow] * (the input pixel tap (i, j) reads).
-template <class T>
-void conv2d_backward_weight_reference_cpu(const Tensor& grad_out, const Tensor& x,
-                                          const Tensor& grad_w, const Conv2dParams& p) {
-  const Conv2dDims d = conv2d_dims(x.shape(), grad_w.shape(), grad_out.shape());
-  const int64_t cg = d.c / p.groups, og = d.o / p.groups;
-  const T* pgy = grad_out.data<T>();
-  const T* px = x.data<T>();
-  T* pgw = grad_w.data<T>();
-  for (int64_t o = 0; o < d.o; ++o) {
-    const int64_t g = o / og;
-    for (int64_t c = 0; c < cg; ++c) {
-      for (int64_t i = 0; i < d.kh; ++i) {
-        for (int64_t j = 0; j < d.kw; ++j) {
-          double acc = 0;
-          for (int64_t n = 0; n < d.n; ++n) {
-            for (int64_t oh = 0; oh < d.ho; ++oh) {
-              for (int64_t ow = 0; ow < d.wo; ++ow) {
-                const int64_t ih = oh * p.stride_h - p.pad_h + i;
-                const int64_t iw = ow * p.stride_w - p.pad_w + j;
-                if (ih < 0 || ih >= d.h || iw < 0 || iw >= d.w) continue;
-                acc += static_cast<double>(pgy[at(grad_out.shape(), n, o, oh, ow)]) *
-                       static_cast<double>(px[at(x.shape(), n, g * cg + c, ih, iw)]);
-              }
-            }
-          }
-          pgw[at(grad_w.shape(), o, c, i, j)] = static_cast<T>(acc);
-        }
-      }
-    }
+  // Chunk order for every element, whichever thread adds it.
+#pragma omp parallel for schedule(static) if (s.chunks * w_size > (1 << 16))
+  for (int64_t e = 0; e < w_size; ++e) {
+    double acc = 0;
+    for (int64_t k = 0; k < s.chunks; ++k) acc += static_cast<double>(partial[k * w_size + e]);
+    pgw[e] = static_cast<T>(acc);
   }
 }
 
@@ -285,19 +340,6 @@ const KernelRegistrar bwd_w_f32(conv2d_backward_weight_kernels(), Device::CPU, D
                                 &conv2d_backward_weight_cpu<float>);
 const KernelRegistrar bwd_w_f64(conv2d_backward_weight_kernels(), Device::CPU, DType::Float64,
                                 &conv2d_backward_weight_cpu<double>);
-
-const KernelRegistrar ref_fwd_f32(conv2d_reference_kernels(), Device::CPU, DType::Float32,
-                                  &conv2d_reference_cpu<float>);
-const KernelRegistrar ref_fwd_f64(conv2d_reference_kernels(), Device::CPU, DType::Float64,
-                                  &conv2d_reference_cpu<double>);
-const KernelRegistrar ref_bwd_in_f32(conv2d_backward_input_reference_kernels(), Device::CPU,
-                                     DType::Float32, &conv2d_backward_input_reference_cpu<float>);
-const KernelRegistrar ref_bwd_in_f64(conv2d_backward_input_reference_kernels(), Device::CPU,
-                                     DType::Float64, &conv2d_backward_input_reference_cpu<double>);
-const KernelRegistrar ref_bwd_w_f32(conv2d_backward_weight_reference_kernels(), Device::CPU,
-                                    DType::Float32, &conv2d_backward_weight_reference_cpu<float>);
-const KernelRegistrar ref_bwd_w_f64(conv2d_backward_weight_reference_kernels(), Device::CPU,
-                                    DType::Float64, &conv2d_backward_weight_reference_cpu<double>);
 
 }  // namespace
 }  // namespace bcl

@@ -42,13 +42,22 @@ std::vector<ConvCase> conv_cases() {
       {"3x3, stride 2, padding 1", {2, 3, 7, 7}, {4, 3, 3, 3}, conv(2, 2, 1, 1)},
       {"groups 2", {2, 4, 6, 6}, {6, 2, 3, 3}, conv(1, 1, 1, 1, 2)},
       {"depthwise, stride 2", {2, 4, 6, 6}, {4, 1, 3, 3}, conv(2, 2, 1, 1, 4)},
-      {"1x1 (no im2col)", {3, 5, 4, 4}, {6, 5, 1, 1}, conv(1, 1, 0, 0)},
-      {"1x1 groups 2 (no im2col)", {2, 4, 3, 3}, {6, 2, 1, 1}, conv(1, 1, 0, 0, 2)},
+      {"1x1", {3, 5, 4, 4}, {6, 5, 1, 1}, conv(1, 1, 0, 0)},
+      {"1x1 groups 2", {2, 4, 3, 3}, {6, 2, 1, 1}, conv(1, 1, 0, 0, 2)},
       {"1x1, stride 2", {2, 5, 5, 5}, {3, 5, 1, 1}, conv(2, 2, 0, 0)},
       {"non-square, mixed stride and padding", {3, 3, 5, 8}, {2, 3, 3, 2}, conv(2, 1, 1, 0)},
       {"batch 3, 5x5 kernel", {3, 2, 6, 6}, {3, 2, 5, 5}, conv(1, 1, 2, 2)},
       {"kernel covers the input", {2, 3, 4, 4}, {5, 3, 4, 4}, conv(1, 1, 0, 0)},
       {"16 channels, 16x16", {3, 16, 16, 16}, {8, 16, 3, 3}, conv(1, 1, 1, 1)},
+      // The fast kernels lower a chunk of images at a time (a few hundred output positions, a
+      // thousand for the weight gradient): these batches span several chunks, the last one short.
+      {"batch of 5 16x16 images", {5, 4, 16, 16}, {6, 4, 3, 3}, conv(1, 1, 1, 1)},
+      {"batch of 9, stride 2", {9, 3, 24, 24}, {5, 3, 3, 3}, conv(2, 2, 1, 1)},
+      {"batch of 21 8x8 images, groups 2", {21, 4, 8, 8}, {6, 2, 3, 3}, conv(1, 1, 1, 1, 2)},
+      {"1x1, 32x32 (an image is its own cols)", {2, 3, 32, 32}, {4, 3, 1, 1}, conv(1, 1, 0, 0)},
+      // Stride 1 with the output as wide as the input: im2col copies whole shifted planes.
+      {"3x5 kernel, padding (1, 2)", {2, 3, 6, 7}, {4, 3, 3, 5}, conv(1, 1, 1, 2)},
+      {"1x3 kernel, padding 1", {2, 2, 4, 5}, {3, 2, 1, 3}, conv(1, 1, 1, 1)},
   };
 }
 
@@ -138,20 +147,33 @@ TEST_CASE("conv2d/backward_is_the_adjoint_of_forward") {
 }
 
 TEST_CASE("conv2d/same_result_on_any_thread_count") {
-  const ConvCase c{"threaded", {3, 16, 16, 16}, {8, 16, 3, 3}, conv(1, 1, 1, 1)};
-  const Tensor x = test::randn(c.x, 10, DType::Float32), w = test::randn(c.w, 11, DType::Float32);
-  const Tensor g = test::randn(out_shape(c), 12, DType::Float32);
-  const auto run = [&] {
-    return std::vector<Tensor>{raw::conv2d(x, w, Tensor(), c.p),
-                               raw::conv2d_backward_input(g, w, c.x, c.p),
-                               raw::conv2d_backward_weight(g, x, c.w, c.p)};
+  // Bitwise: every output element is summed by one thread in an order set by the shapes alone.
+  const std::vector<ConvCase> cases = {
+      {"3 16x16 images", {3, 16, 16, 16}, {8, 16, 3, 3}, conv(1, 1, 1, 1)},
+      {"96 8x8 images", {96, 8, 8, 8}, {8, 8, 3, 3}, conv(1, 1, 1, 1)},
+      {"stride 2 (input gradient by col2im)", {7, 4, 24, 24}, {6, 4, 3, 3}, conv(2, 2, 1, 1)},
   };
-  const std::vector<Tensor> many = run();
-  const int threads = omp_get_max_threads();
-  omp_set_num_threads(1);
-  const std::vector<Tensor> one = run();
-  omp_set_num_threads(threads);
-  for (size_t i = 0; i < many.size(); ++i) CHECK(many[i].to_vector() == one[i].to_vector());
+  for (const ConvCase& c : cases) {
+    CAPTURE(c.name);
+    const Tensor x = test::randn(c.x, 10, DType::Float32), w = test::randn(c.w, 11, DType::Float32);
+    const Tensor g = test::randn(out_shape(c), 12, DType::Float32);
+    const auto run = [&](int threads) {
+      const int saved = omp_get_max_threads();
+      omp_set_num_threads(threads);
+      std::vector<std::vector<double>> results = {
+          raw::conv2d(x, w, Tensor(), c.p).to_vector(),
+          raw::conv2d_backward_input(g, w, c.x, c.p).to_vector(),
+          raw::conv2d_backward_weight(g, x, c.w, c.p).to_vector()};
+      omp_set_num_threads(saved);
+      return results;
+    };
+    const auto one = run(1);
+    for (int threads : {2, 3}) {
+      CAPTURE(threads);
+      const auto many = run(threads);
+      for (size_t i = 0; i < one.size(); ++i) CHECK(many[i] == one[i]);
+    }
+  }
 }
 
 TEST_CASE("conv2d/errors") {
