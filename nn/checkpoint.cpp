@@ -1,0 +1,40 @@
+#include "nn/checkpoint.h"
+
+#include "tensor/safetensors.h"
+
+namespace bcl::nn {
+
+void save_checkpoint(const std::string& path, const Module& model, const CheckpointExtras& extras) {
+  TensorMap tensors = model.state_dict();
+  for (const auto& [section, entries] : extras.sections) {
+    BCL_CHECK(!section.empty() && section.find('/') == std::string::npos,
+              "save_checkpoint: invalid section name \"", section, "\" (non-empty, without '/')");
+    for (const auto& [name, tensor] : entries) {
+      tensors.emplace(section + "/" + name, tensor);
+    }
+  }
+  save_safetensors(path, tensors, extras.metadata);
+}
+
+CheckpointExtras load_checkpoint(const std::string& path, Module& model, bool strict) {
+  SafetensorsFile file = load_safetensors(path);
+  CheckpointExtras extras;
+  extras.metadata = std::move(file.metadata);
+  TensorMap model_state;
+  for (auto& [key, tensor] : file.tensors) {
+    const size_t slash = key.find('/');
+    if (slash == std::string::npos) {
+      model_state.emplace(key, tensor);
+    } else {
+      extras.sections[key.substr(0, slash)].emplace(key.substr(slash + 1), tensor);
+    }
+  }
+  try {
+    model.load_state_dict(model_state, strict);
+  } catch (const Error& e) {
+    BCL_CHECK(false, "load_checkpoint ", path, ": ", e.what());
+  }
+  return extras;
+}
+
+}  // namespace bcl::nn
