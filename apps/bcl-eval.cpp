@@ -1,0 +1,79 @@
+// bcl-eval: evaluates a bcl-train checkpoint on a dataset's test split.
+//
+//   build/bcl-eval --checkpoint runs/bs/last.safetensors --data folder:DIR [--out FILE]
+//
+// Writes FILE (default: eval_metrics.json beside the checkpoint) with the fields of bcl-train's
+// metrics.json and the confusion matrix. The many/medium/few groups use the training counts
+// stored in the checkpoint, and the inputs are normalised as they were in training.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/lib/evaluate.h"
+#include "apps/lib/metrics.h"
+#include "apps/lib/run_files.h"
+#include "data/dataset_spec.h"
+#include "nn/checkpoint.h"
+#include "tensor/safetensors.h"
+
+using namespace bcl;
+
+namespace {
+
+int evaluate(const std::string& checkpoint, const std::string& spec, std::string out,
+             int64_t batch_size, int workers) {
+  const app::RunInfo info = app::run_info_from(load_safetensors(checkpoint).metadata, checkpoint);
+  Generator gen(0);
+  std::unique_ptr<nn::BCLModel> model = app::make_model(info.facts, gen);
+  nn::load_checkpoint(checkpoint, *model);
+
+  data::DataSplits splits = data::load_dataset(spec);
+  BCL_CHECK(splits.test.num_classes() == info.facts.num_classes, "bcl-eval: ", spec, " has ",
+            splits.test.num_classes(), " classes but ", checkpoint, " was trained on ",
+            info.facts.num_classes);
+  data::MultiViewTransform transform;
+  transform.views.push_back(
+      splits.large_images ? data::large_image_eval_pipeline(info.normalization, splits.image_size)
+                          : data::plain_pipeline(info.normalization));
+  auto test = std::make_shared<const data::Dataset>(std::move(splits.test));
+  const app::Predictions p = app::predict(*model, test, transform, batch_size, workers);
+  const app::EvalResult r = app::summarize(p.predicted, p.labels, info.class_counts);
+
+  nlohmann::json metrics = app::to_json(r);
+  metrics["class_counts"] = info.class_counts;
+  metrics["test_counts"] = test->class_counts();
+  metrics["class_names"] = info.class_names;
+  metrics["normalize"] = {{"mean", info.normalization.mean}, {"std", info.normalization.std}};
+  metrics["confusion"] = r.confusion;
+  metrics["checkpoint"] = checkpoint;
+  metrics["data"] = spec;
+  if (out.empty())
+    out = (std::filesystem::path(checkpoint).parent_path() / "eval_metrics.json").string();
+  app::write_text_atomically(out, metrics.dump(2) + "\n");
+  std::printf("bcl-eval: %s  (%lld test images) -> %s\n", app::one_line(r).c_str(),
+              (long long)p.labels.size(), out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bcl-eval: evaluate a checkpoint on a test set"};
+  std::string checkpoint, spec, out;
+  int64_t batch_size = 256;
+  int workers = 2;
+  app.add_option("--checkpoint", checkpoint, "a bcl-train last.safetensors")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--data", spec, "dataset spec (its test split is used)")->required();
+  app.add_option("--out", out, "metrics file (default: eval_metrics.json beside the checkpoint)");
+  app.add_option("--batch-size", batch_size)->check(CLI::PositiveNumber);
+  app.add_option("--workers", workers)->check(CLI::Range(0, 64));
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return evaluate(checkpoint, spec, out, batch_size, workers);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bcl-eval: error: %s\n", e.what());
+    return 1;
+  }
+}

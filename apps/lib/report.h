@@ -1,0 +1,39 @@
+// report.html: a self-contained page (inline SVG, no scripts, no external files) that shows a
+// training run: loss and accuracy per epoch, per-class accuracy ordered by training count beside
+// the count profile, and the many/medium/few summary.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "apps/lib/metrics.h"
+
+namespace bcl::app {
+
+struct EpochRecord {
+  int64_t epoch = 0;
+  double lr = 0, train_loss = 0;
+  EvalResult test;
+  double img_per_s = 0, seconds = 0;
+};
+
+struct ReportInput {
+  std::string title;
+  std::vector<std::pair<std::string, std::string>> facts;  // shown as a table (method, data, ...)
+  std::vector<EpochRecord> epochs;
+  EvalResult final_result;
+  std::vector<std::string> class_names;
+  std::vector<int64_t> train_counts;
+};
+
+std::string render_report(const ReportInput& in);
+
+// Several runs side by side (make demo): one summary row per run, each run's curves overlaid.
+struct NamedRun {
+  std::string name;
+  ReportInput run;
+};
+std::string render_comparison(const std::string& title, const std::vector<NamedRun>& runs);
+
+}  // namespace bcl::app

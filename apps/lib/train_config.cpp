@@ -1,0 +1,79 @@
+#include "apps/lib/train_config.h"
+
+namespace bcl::app {
+
+void add_train_flags(CLI::App& app, TrainConfig& c) {
+  app.set_config("--config", "", "read flags from a TOML/INI file (keys as the long flags)");
+  app.add_option("--data", c.data,
+                 "dataset spec: cifar10:DIR, cifar100:DIR, folder:DIR, "
+                 "list:ROOT:TRAIN.txt:TEST.txt")
+      ->capture_default_str();
+  app.add_option("--imbalance", c.imbalance, "imbalance ratio R = n_max / n_min (1: as is)")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  app.add_option("--imbalance-type", c.imbalance_type, "long-tail profile")
+      ->check(CLI::IsMember({"exp", "step"}))
+      ->capture_default_str();
+  app.add_option("--data-seed", c.data_seed, "seed of the long-tailed subset")
+      ->capture_default_str();
+  app.add_option("--workers", c.workers, "data loader threads")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  app.add_option("--model", c.model, "encoder")
+      ->check(CLI::IsMember({"resnet32", "resnet50", "resnext50_32x4d"}))
+      ->capture_default_str();
+  app.add_flag("--cosine-classifier", c.cosine_classifier, "NormedLinear classifier (s = 30)");
+  app.add_option("--head-hidden", c.head_hidden, "hidden width of the MLP heads")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--feat-dim", c.feat_dim, "output width of the MLP heads")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--method", c.method, "ce: cross-entropy; bs: balanced softmax")
+      ->check(CLI::IsMember({"ce", "bs"}))
+      ->capture_default_str();
+  app.add_option("--la-tau", c.la_tau, "logit adjustment: logits + tau * log(prior) (bs)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--epochs", c.epochs)->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--batch-size", c.batch_size)->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--lr", c.lr, "base learning rate")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--wd", c.wd, "weight decay")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--momentum", c.momentum)->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_flag("--nesterov", c.nesterov);
+  app.add_option("--warmup-epochs", c.warmup_epochs)
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--schedule", c.schedule, "after warmup: cosine, or step (x0.1 at milestones)")
+      ->check(CLI::IsMember({"cosine", "step"}))
+      ->capture_default_str();
+  app.add_option("--milestones", c.milestones, "epochs where step multiplies the rate by 0.1")
+      ->delimiter(',');
+  app.add_option("--seed", c.seed, "model initialisation, data order and augmentation")
+      ->capture_default_str();
+  app.add_option("--threads", c.threads, "OpenMP threads (0: default)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  app.add_option("--out", c.out, "run folder")->capture_default_str();
+  app.add_flag("--resume", c.resume, "continue from OUT/last.safetensors");
+  app.add_option("--eval-every", c.eval_every, "test every N epochs")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+void validate(const TrainConfig& c) {
+  if (c.warmup_epochs >= c.epochs && c.epochs > 1)
+    throw CLI::ValidationError("--warmup-epochs", "must be below --epochs");
+  for (int64_t m : c.milestones)
+    if (m <= 0 || m > c.epochs)
+      throw CLI::ValidationError("--milestones",
+                                 "each must be in [1, --epochs], got " + std::to_string(m));
+  if (c.schedule == "step" && c.milestones.empty())
+    throw CLI::ValidationError("--milestones", "--schedule step needs --milestones");
+}
+
+}  // namespace bcl::app

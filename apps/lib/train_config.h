@@ -1,0 +1,48 @@
+// The flags of bcl-train, in one struct, bound to the command line with CLI11. The same keys work
+// in a --config file (TOML or INI: `lr = 0.1`), and the resolved configuration is written to the
+// run's folder so a run can be repeated with `bcl-train --config DIR/config.toml`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bcl::app {
+
+struct TrainConfig {
+  // Data
+  std::string data = "folder:data/embedded/cifar10-lt-mini";
+  double imbalance = 1;  // R = n_max / n_min; 1 keeps the training set as it is
+  std::string imbalance_type = "exp";
+  uint64_t data_seed = 0;
+  int workers = 2;
+  // Model
+  std::string model = "resnet32";
+  bool cosine_classifier = false;
+  int64_t head_hidden = 512, feat_dim = 128;
+  // Objective: ce = cross-entropy; bs = balanced softmax (logit adjustment with la_tau)
+  std::string method = "ce";
+  double la_tau = 1.0;
+  // Optimisation
+  int64_t epochs = 200, batch_size = 128;
+  double lr = 0.1, wd = 5e-4, momentum = 0.9;
+  bool nesterov = false;
+  int64_t warmup_epochs = 0;
+  std::string schedule = "cosine";
+  std::vector<int64_t> milestones;
+  // Run
+  uint64_t seed = 0;
+  int threads = 0;  // 0: OpenMP's default
+  std::string out = "runs/latest";
+  bool resume = false;
+  int64_t eval_every = 1;  // evaluate on the test set every N epochs (and at the last one)
+};
+
+// Registers every field as a flag (--data, --imbalance, ..., --config FILE).
+void add_train_flags(CLI::App& app, TrainConfig& cfg);
+
+// Cross-flag checks CLI11 cannot express; throws CLI::ValidationError naming the flag.
+void validate(const TrainConfig& cfg);
+
+}  // namespace bcl::app

@@ -1,0 +1,297 @@
+#include "apps/lib/trainer.h"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "apps/lib/evaluate.h"
+#include "apps/lib/report.h"
+#include "apps/lib/run_files.h"
+#include "autograd/ops.h"
+#include "data/dataset_spec.h"
+#include "data/loader.h"
+#include "data/long_tail.h"
+#include "nn/bcl_model.h"
+#include "nn/checkpoint.h"
+#include "nn/optim.h"
+#include "nn/schedule.h"
+
+namespace bcl::app {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+double now_seconds() {
+  using clock = std::chrono::steady_clock;
+  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
+}
+
+// One status line per step, redrawn in place on a terminal; on a pipe or file, a plain line
+// five times per epoch so logs stay short.
+class Progress {
+ public:
+  Progress() : tty_(isatty(fileno(stderr)) != 0) {}
+  void update(int64_t epoch, int64_t epochs, int64_t step, int64_t steps, double loss,
+              double img_per_s, double eta_seconds) {
+    const bool show = tty_ || step == steps || step % std::max<int64_t>(1, steps / 5) == 0;
+    if (!show) return;
+    std::fprintf(stderr, "%sepoch %lld/%lld  step %lld/%lld  loss %.4f  %.0f img/s  ETA %s%s",
+                 tty_ ? "\r\033[K" : "", (long long)epoch, (long long)epochs, (long long)step,
+                 (long long)steps, loss, img_per_s, format_duration(eta_seconds).c_str(),
+                 tty_ ? "" : "\n");
+    std::fflush(stderr);
+  }
+  void finish_epoch() {
+    if (tty_) std::fprintf(stderr, "\r\033[K");
+  }
+  static std::string format_duration(double s) {
+    char buf[32];
+    const long t = static_cast<long>(s);
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    return buf;
+  }
+
+ private:
+  bool tty_;
+};
+
+// Balanced softmax (Ren et al., 2020) = logit adjustment (Menon et al., 2021) with tau = 1:
+// training adds tau * log(prior_c) to logit c, prior_c = n_c / n.
+Tensor log_prior_offset(const std::vector<int64_t>& counts, double tau) {
+  double total = 0;
+  for (int64_t n : counts) total += static_cast<double>(n);
+  std::vector<double> offset;
+  for (size_t c = 0; c < counts.size(); ++c) {
+    BCL_CHECK(counts[c] > 0, "bcl-train: class ", c,
+              " has no training image, so its log prior "
+              "is -infinity; balanced softmax needs every class");
+    offset.push_back(tau * std::log(static_cast<double>(counts[c]) / total));
+  }
+  return from_vector(offset, {static_cast<int64_t>(counts.size())});
+}
+
+json epoch_json(const EpochRecord& r, bool evaluated) {
+  auto group = [&](const std::optional<double>& v) { return evaluated && v ? json(*v) : json(); };
+  return {{"epoch", r.epoch},
+          {"lr", r.lr},
+          {"train_loss", r.train_loss},
+          {"test_overall", evaluated ? json(r.test.overall) : json()},
+          {"test_many", group(r.test.many)},
+          {"test_medium", group(r.test.medium)},
+          {"test_few", group(r.test.few)},
+          {"img_per_s", r.img_per_s},
+          {"seconds", r.seconds}};
+}
+
+EpochRecord epoch_from_json(const json& j) {
+  EpochRecord r;
+  r.epoch = j.at("epoch").get<int64_t>();
+  r.lr = j.at("lr").get<double>();
+  r.train_loss = j.at("train_loss").get<double>();
+  auto opt = [&](const char* k) {
+    return j.contains(k) && !j[k].is_null() ? std::optional<double>(j[k].get<double>())
+                                            : std::nullopt;
+  };
+  r.test.overall = opt("test_overall").value_or(0);
+  r.test.many = opt("test_many");
+  r.test.medium = opt("test_medium");
+  r.test.few = opt("test_few");
+  r.img_per_s = j.at("img_per_s").get<double>();
+  r.seconds = j.at("seconds").get<double>();
+  return r;
+}
+
+}  // namespace
+
+void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
+  if (cfg.threads > 0) omp_set_num_threads(cfg.threads);
+  fs::create_directories(cfg.out);
+  write_text_atomically(cfg.out + "/config.toml", resolved_config);
+
+  // ---- Data ---------------------------------------------------------------------------------
+  data::DataSplits splits = data::load_dataset(cfg.data);
+  data::Dataset train_set = splits.train;
+  if (cfg.imbalance > 1) {
+    data::LongTailOptions lt;
+    lt.ratio = cfg.imbalance;
+    lt.type = data::parse_imbalance_type(cfg.imbalance_type);
+    lt.data_seed = cfg.data_seed;
+    train_set = data::make_long_tailed(splits.train, lt);
+  }
+  const std::vector<int64_t> counts = train_set.class_counts();
+  const int64_t num_classes = train_set.num_classes();
+  auto train_data = std::make_shared<const data::Dataset>(std::move(train_set));
+  auto test_data = std::make_shared<const data::Dataset>(splits.test);
+  data::LoaderOptions lo;
+  lo.batch_size = cfg.batch_size;
+  lo.num_workers = cfg.workers;
+  lo.seed = cfg.seed;
+  data::DataLoader loader(train_data, data::default_train_transform(splits), lo);
+  const data::MultiViewTransform eval_transform = data::default_eval_transform(splits);
+  const int64_t iters = loader.batches_per_epoch();
+  BCL_CHECK(iters > 0, "bcl-train: the training set has ", train_data->size(),
+            " images, fewer than one batch of --batch-size ", cfg.batch_size);
+
+  // ---- Model, optimiser, schedule -------------------------------------------------------------
+  Generator gen(cfg.seed);
+  const ModelFacts facts = model_facts(cfg, num_classes);
+  const std::unique_ptr<nn::BCLModel> model_ptr = make_model(facts, gen);
+  nn::BCLModel& model = *model_ptr;
+  nn::SGDOptions so;
+  so.lr = cfg.lr;
+  so.momentum = cfg.momentum;
+  so.weight_decay = cfg.wd;
+  so.nesterov = cfg.nesterov;
+  nn::SGD optimizer(model.named_parameters(), so);
+  nn::ScheduleOptions sched_opts;
+  sched_opts.kind = cfg.schedule == "step" ? nn::ScheduleOptions::Kind::MultiStep
+                                           : nn::ScheduleOptions::Kind::Cosine;
+  sched_opts.base_lr = cfg.lr;
+  sched_opts.epochs = cfg.epochs;
+  sched_opts.iters_per_epoch = iters;
+  sched_opts.warmup_epochs = cfg.warmup_epochs;
+  sched_opts.milestones = cfg.milestones;
+  const nn::LrSchedule schedule(sched_opts);
+  const Tensor offset = cfg.method == "bs" ? log_prior_offset(counts, cfg.la_tau) : Tensor();
+
+  // ---- Resume -------------------------------------------------------------------------------
+  const std::string checkpoint = cfg.out + "/last.safetensors";
+  const std::string log_path = cfg.out + "/log.jsonl";
+  int64_t first_epoch = 0, step = 0;
+  double train_seconds = 0;
+  std::vector<EpochRecord> history;
+  if (cfg.resume) {
+    BCL_CHECK(fs::exists(checkpoint), "--resume: there is no checkpoint at ", checkpoint);
+    nn::CheckpointExtras extras = nn::load_checkpoint(checkpoint, model);
+    optimizer.load_state_dict(extras.sections["optimizer"]);
+    first_epoch = std::stoll(extras.metadata.at("epoch"));
+    step = std::stoll(extras.metadata.at("step"));
+    train_seconds = std::stod(extras.metadata.at("train_seconds"));
+    BCL_CHECK(extras.metadata.at("seed") == std::to_string(cfg.seed), "--resume: ", checkpoint,
+              " was trained with --seed ", extras.metadata.at("seed"), ", not ", cfg.seed);
+    // Epochs logged after the checkpoint (the run died between the two writes) are redone.
+    for (const json& j : read_jsonl(log_path)) {
+      EpochRecord r = epoch_from_json(j);
+      if (r.epoch <= first_epoch) history.push_back(r);
+    }
+    std::fprintf(stderr, "resuming %s after epoch %lld (step %lld)\n", checkpoint.c_str(),
+                 (long long)first_epoch, (long long)step);
+  }
+  {
+    std::string kept;
+    for (const EpochRecord& r : history) kept += epoch_json(r, true).dump() + "\n";
+    write_text_atomically(log_path, kept);
+  }
+
+  std::printf(
+      "bcl-train: %s on %s (%lld train images, %lld classes, %lld test), %s, %lld "
+      "epochs of %lld steps, %d threads\n",
+      cfg.model.c_str(), cfg.data.c_str(), (long long)train_data->size(), (long long)num_classes,
+      (long long)test_data->size(), cfg.method.c_str(), (long long)cfg.epochs, (long long)iters,
+      omp_get_max_threads());
+  std::fflush(stdout);
+
+  // ---- Train --------------------------------------------------------------------------------
+  Progress progress;
+  EvalResult last_eval;
+  bool have_eval = false;
+  for (int64_t epoch = first_epoch; epoch < cfg.epochs; ++epoch) {
+    model.train();
+    loader.start_epoch(epoch);
+    const double t0 = now_seconds();
+    double loss_sum = 0, lr = 0;
+    int64_t images = 0, batch_index = 0;
+    for (data::Batch b; loader.next(b);) {
+      lr = schedule.lr_at(step);
+      optimizer.set_lr(lr);
+      const Tensor loss = cross_entropy(model.forward(b.views[0]), b.labels, offset);
+      optimizer.zero_grad();
+      backward(loss);
+      optimizer.step();
+      ++step;
+      ++batch_index;
+      const double l = loss.item();
+      BCL_CHECK(std::isfinite(l), "bcl-train: the loss became ", l, " at epoch ", epoch + 1,
+                " step ", batch_index, " (try a lower --lr)");
+      loss_sum += l;
+      images += b.labels.numel();
+      const double elapsed = now_seconds() - t0;
+      const double per_step = elapsed / static_cast<double>(batch_index);
+      progress.update(epoch + 1, cfg.epochs, batch_index, iters, loss_sum / batch_index,
+                      images / elapsed,
+                      per_step * static_cast<double>((cfg.epochs - epoch) * iters - batch_index));
+    }
+    progress.finish_epoch();
+    EpochRecord rec;
+    rec.epoch = epoch + 1;
+    rec.lr = lr;
+    rec.train_loss = loss_sum / static_cast<double>(iters);
+    rec.seconds = now_seconds() - t0;
+    rec.img_per_s = static_cast<double>(images) / rec.seconds;
+    train_seconds += rec.seconds;
+    const bool evaluate = rec.epoch % cfg.eval_every == 0 || rec.epoch == cfg.epochs;
+    if (evaluate) {
+      const Predictions p = predict(model, test_data, eval_transform, cfg.batch_size, cfg.workers);
+      rec.test = last_eval = summarize(p.predicted, p.labels, counts);
+      have_eval = true;
+    }
+    std::printf("epoch %3lld/%lld  loss %.4f  lr %.4f  %s  %.0f img/s  %.0f s\n",
+                (long long)rec.epoch, (long long)cfg.epochs, rec.train_loss, rec.lr,
+                evaluate ? one_line(rec.test).c_str() : "(not evaluated)", rec.img_per_s,
+                rec.seconds);
+    std::fflush(stdout);
+    history.push_back(rec);
+    append_line(log_path, epoch_json(rec, evaluate).dump());
+
+    nn::CheckpointExtras extras;
+    extras.sections["optimizer"] = optimizer.state_dict();
+    extras.metadata =
+        run_metadata(cfg, facts, counts, train_data->class_names, splits.normalization);
+    extras.metadata["epoch"] = std::to_string(rec.epoch);
+    extras.metadata["step"] = std::to_string(step);
+    extras.metadata["train_seconds"] = std::to_string(train_seconds);
+    extras.metadata["config"] = resolved_config;
+    nn::save_checkpoint(checkpoint, model, extras);
+  }
+
+  // ---- Final metrics and report -----------------------------------------------------------------
+  if (!have_eval) {  // resumed a finished run
+    const Predictions p = predict(model, test_data, eval_transform, cfg.batch_size, cfg.workers);
+    last_eval = summarize(p.predicted, p.labels, counts);
+  }
+  json metrics = to_json(last_eval);
+  metrics["class_counts"] = counts;
+  metrics["test_counts"] = test_data->class_counts();
+  metrics["class_names"] = train_data->class_names;
+  metrics["train_seconds"] = train_seconds;
+  metrics["normalize"] = {{"mean", splits.normalization.mean}, {"std", splits.normalization.std}};
+  metrics["confusion"] = last_eval.confusion;
+  metrics["method"] = cfg.method;
+  metrics["epochs"] = cfg.epochs;
+  write_text_atomically(cfg.out + "/metrics.json", metrics.dump(2) + "\n");
+
+  ReportInput report;
+  report.title = "bcl-train: " + cfg.method + " on " + cfg.data;
+  report.facts = {{"model", cfg.model},
+                  {"method", cfg.method},
+                  {"data", cfg.data},
+                  {"imbalance", std::to_string(cfg.imbalance) + " (" + cfg.imbalance_type + ")"},
+                  {"epochs", std::to_string(cfg.epochs)},
+                  {"train time", Progress::format_duration(train_seconds)}};
+  report.epochs = history;
+  report.final_result = last_eval;
+  report.class_names = train_data->class_names;
+  report.train_counts = counts;
+  write_text_atomically(cfg.out + "/report.html", render_report(report));
+  std::printf("final: %s  (train %.0f s)  -> %s/metrics.json, %s/report.html\n",
+              one_line(last_eval).c_str(), train_seconds, cfg.out.c_str(), cfg.out.c_str());
+}
+
+}  // namespace bcl::app
