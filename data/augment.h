@@ -61,7 +61,8 @@ ImageOpPtr resize_shorter(int64_t size);
 
 class Pipeline {
  public:
-  Pipeline(std::vector<ImageOpPtr> ops, Normalization norm) : ops_(std::move(ops)), norm_(norm) {}
+  Pipeline(std::vector<ImageOpPtr> ops, const Normalization& norm)
+      : ops_(std::move(ops)), norm_(norm) {}
 
   // The ops, in order, drawing from gen.
   Image augment(const Image& img, Generator& gen) const;

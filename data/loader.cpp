@@ -16,7 +16,7 @@ constexpr uint32_t kShuffleStream = 0xFFFFFFFF;
 }  // namespace
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, MultiViewTransform transform,
-                       LoaderOptions options)
+                       const LoaderOptions& options)
     : dataset_(std::move(dataset)), transform_(std::move(transform)), options_(options) {
   BCL_CHECK(dataset_ != nullptr && dataset_->size() > 0, "DataLoader: empty dataset");
   BCL_CHECK(transform_.num_views() > 0, "DataLoader: the transform has no views");

@@ -58,7 +58,7 @@ struct Batch {
 class DataLoader {
  public:
   DataLoader(std::shared_ptr<const Dataset> dataset, MultiViewTransform transform,
-             LoaderOptions options);
+             const LoaderOptions& options);
   ~DataLoader();
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;

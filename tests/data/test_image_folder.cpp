@@ -123,7 +123,7 @@ TEST_CASE("data/image folder reports the corrupt file whatever the thread count"
   test::TempDir dir("folder_corrupt");
   for (int i = 0; i < 20; ++i) {
     test::write_png(dir.file("train/c/" + std::to_string(100 + i) + ".png"),
-                      test::pattern_image(8, 8, i));
+                    test::pattern_image(8, 8, i));
   }
   test::write_bytes(dir.file("train/c/105.png"), {1, 2, 3, 4});
   test::write_bytes(dir.file("train/c/117.png"), {5, 6, 7, 8});
