@@ -7,8 +7,8 @@
 // of rows to that group's output channels with a single GEMM:
 //   forward          y_g    = W_g cols_g                    [O/groups, Ho*Wo]
 //   weight gradient  dW_g   = sum over images of dy_g cols_g^T
-//   input gradient   with stride 1, a forward convolution of dy (backward_input_as_convolution);
-//                    otherwise cols_g = W_g^T dy_g, then col2im (the adjoint of im2col).
+//   input gradient   cols_g = W_g^T dy_g, then col2im (the adjoint of im2col); or, mostly, a
+//                    forward convolution of dy (see backward_input_as_convolution).
 //
 // Chunks: the images of a late ResNet layer are tiny (8x8), and a GEMM with only Ho*Wo = 64 columns
 // spends much of its time on overheads. So a chunk of images is lowered side by side into one
@@ -35,8 +35,8 @@ namespace {
 
 // Output positions (columns of cols) a chunk aims for. Wider chunks amortise GEMM overheads better
 // but spill the chunk's cols (C*kh*kw rows: 590 KB for 256 columns at 64 channels) out of the
-// caches. The weight gradient's GEMMs sum over the columns and are cheaper to make wide than
-// their 2*O*C*kh*kw-flop-per-column forward twins; measured on ResNet-32's layers.
+// caches. The weight gradient's GEMMs sum over the chunk's columns, and gain more from long sums
+// (with fewer partial results to add up). Both measured on ResNet-32's layers.
 constexpr int64_t kChunkColumns = 256;
 constexpr int64_t kWeightChunkColumns = 1024;
 
@@ -70,11 +70,11 @@ template <class T>
 void zero_padding(T* row, Span rows, Span span, int64_t ho, int64_t wo) {
   std::fill(row, row + rows.lo * wo, T(0));
   std::fill(row + rows.hi * wo, row + ho * wo, T(0));
-  for (int64_t q = 0; q < wo; ++q) {
-    if (q == span.lo) q = span.hi;
-    if (q == wo) break;
+  const auto zero_column = [&](int64_t q) {
     for (int64_t oh = rows.lo; oh < rows.hi; ++oh) row[oh * wo + q] = T(0);
-  }
+  };
+  for (int64_t q = 0; q < span.lo; ++q) zero_column(q);
+  for (int64_t q = span.hi; q < wo; ++q) zero_column(q);
 }
 
 // Unfolds one image x [C, H, W] into the [C*kh*kw, Ho*Wo] matrix whose rows start ld apart at cols;
@@ -89,17 +89,23 @@ void im2col(const T* x, const Conv2dDims& d, const Conv2dParams& p, T* cols, int
       for (int64_t j = 0; j < d.kw; ++j) {
         const Span span = valid_span(d.w, d.wo, p.stride_w, p.pad_w, j);
         T* row = cols + ((c * d.kh + i) * d.kw + j) * ld;
-        if (shifted && rows.lo < rows.hi && span.lo < span.hi) {
-          // From the first valid position to the last, fringe included (zeroed below).
-          const int64_t first = rows.lo * d.wo + span.lo, end = (rows.hi - 1) * d.wo + span.hi;
-          const int64_t shift = (i - p.pad_h) * d.w + (j - p.pad_w);  // row[k] = xc[k + shift]
-          std::copy(xc + first + shift, xc + end + shift, row + first);
-        } else if (!shifted) {
+        if (shifted) {
+          if (rows.lo < rows.hi && span.lo < span.hi) {
+            // From the first valid position to the last, fringe included (zeroed below).
+            const int64_t first = rows.lo * d.wo + span.lo, end = (rows.hi - 1) * d.wo + span.hi;
+            const int64_t shift = (i - p.pad_h) * d.w + (j - p.pad_w);  // row[k] = xc[k + shift]
+            std::copy(xc + first + shift, xc + end + shift, row + first);
+          }
+        } else {
           for (int64_t oh = rows.lo; oh < rows.hi; ++oh) {
             T* out = row + oh * d.wo;
             // out[q] reads xc[base + q * stride_w].
             const int64_t base = (oh * p.stride_h - p.pad_h + i) * d.w - p.pad_w + j;
-            for (int64_t q = span.lo; q < span.hi; ++q) out[q] = xc[base + q * p.stride_w];
+            if (p.stride_w == 2) {  // a constant stride, for the vectoriser
+              for (int64_t q = span.lo; q < span.hi; ++q) out[q] = xc[base + 2 * q];
+            } else {
+              for (int64_t q = span.lo; q < span.hi; ++q) out[q] = xc[base + q * p.stride_w];
+            }
           }
         }
         zero_padding(row, rows, span, d.ho, d.wo);
@@ -109,7 +115,7 @@ void im2col(const T* x, const Conv2dDims& d, const Conv2dParams& p, T* cols, int
 }
 
 // The adjoint of im2col: x [C, H, W] = 0, then each entry of the matrix is added to the pixel it
-// was read from. Only strided convolutions need it (see backward_input_as_convolution).
+// was read from. Most stride-1 convolutions do without it (see backward_input_as_convolution).
 template <class T>
 void col2im(const T* cols, int64_t ld, const Conv2dDims& d, const Conv2dParams& p, T* x) {
   std::fill(x, x + d.c * d.h * d.w, T(0));
@@ -123,7 +129,11 @@ void col2im(const T* cols, int64_t ld, const Conv2dDims& d, const Conv2dParams& 
         for (int64_t oh = rows.lo; oh < rows.hi; ++oh) {
           const T* in = row + oh * d.wo;
           const int64_t base = (oh * p.stride_h - p.pad_h + i) * d.w - p.pad_w + j;
-          for (int64_t q = span.lo; q < span.hi; ++q) xc[base + q * p.stride_w] += in[q];
+          if (p.stride_w == 2) {  // a constant stride, for the vectoriser
+            for (int64_t q = span.lo; q < span.hi; ++q) xc[base + 2 * q] += in[q];
+          } else {
+            for (int64_t q = span.lo; q < span.hi; ++q) xc[base + q * p.stride_w] += in[q];
+          }
         }
       }
     }
@@ -238,11 +248,13 @@ void conv2d_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Tens
 
 // With stride 1, dx[c, ih, iw] = sum over o, i, j of w[o, c, i, j] dy[o, ih + pad_h - i,
 // iw + pad_w - j]: the convolution of dy, padded by kh-1-pad_h and kw-1-pad_w, with the weight
-// flipped in both spatial dims and its channel roles swapped. Computed that way, by the forward
-// kernel, its GEMMs sum over O*kh*kw terms instead of the O of W^T dy (16 in ResNet's first stage,
-// too few for an efficient GEMM), and no col2im is needed.
+// flipped in both spatial dims and its channel roles swapped. Its GEMMs have C rows and sum over
+// O*kh*kw terms, where those of W^T dy have C*kh*kw rows and sum over only O (too few for an
+// efficient GEMM in ResNet's 16-channel stage), and it needs no col2im. Unless C < O, as in a
+// network's stem (3 -> 16 channels), where W^T dy's shape is the better one.
 bool backward_input_as_convolution(const Conv2dDims& d, const Conv2dParams& p) {
-  return p.stride_h == 1 && p.stride_w == 1 && p.pad_h <= d.kh - 1 && p.pad_w <= d.kw - 1;
+  return p.stride_h == 1 && p.stride_w == 1 && p.pad_h <= d.kh - 1 && p.pad_w <= d.kw - 1 &&
+         d.c >= d.o;
 }
 
 // The flipped weight [C, O/groups, kh, kw] of a [O, C/groups, kh, kw] one, group by group.
@@ -287,13 +299,17 @@ void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Te
     T* dy_buf = cols + s.cols_size();
     const int64_t n0 = s.first(k), count = s.images(k), width = count * s.plane;
     const T* dy = gather_out(s, pgy, n0, count, dy_buf);
+    T* gx = pgx + n0 * s.in_size();
+    // A single pointwise image's cols is its gradient itself: no col2im.
+    T* dcols = s.pointwise && count == 1 ? gx : cols;
     for (int64_t g = 0; g < p.groups; ++g) {
       cpu::gemm(true, false, s.depth_group, width, s.out_group, T(1),
                 pw + g * s.out_group * s.depth_group, s.depth_group, dy + g * s.out_group * width,
-                width, T(0), cols + g * s.depth_group * width, width);
+                width, T(0), dcols + g * s.depth_group * width, width);
     }
+    if (dcols == gx) continue;
     for (int64_t m = 0; m < count; ++m)
-      col2im(cols + m * s.plane, width, d, p, pgx + (n0 + m) * s.in_size());
+      col2im(cols + m * s.plane, width, d, p, gx + m * s.in_size());
   }
 }
 

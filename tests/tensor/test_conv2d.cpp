@@ -54,7 +54,9 @@ std::vector<ConvCase> conv_cases() {
       {"batch of 5 16x16 images", {5, 4, 16, 16}, {6, 4, 3, 3}, conv(1, 1, 1, 1)},
       {"batch of 9, stride 2", {9, 3, 24, 24}, {5, 3, 3, 3}, conv(2, 2, 1, 1)},
       {"batch of 21 8x8 images, groups 2", {21, 4, 8, 8}, {6, 2, 3, 3}, conv(1, 1, 1, 1, 2)},
-      {"1x1, 32x32 (an image is its own cols)", {2, 3, 32, 32}, {4, 3, 1, 1}, conv(1, 1, 0, 0)},
+      // An image as its own cols, with the input gradient by W^T dy (C < O), then by a convolution.
+      {"1x1, 32x32, 3 -> 4 channels", {2, 3, 32, 32}, {4, 3, 1, 1}, conv(1, 1, 0, 0)},
+      {"1x1, 32x32, 6 -> 4 channels", {2, 6, 32, 32}, {4, 6, 1, 1}, conv(1, 1, 0, 0)},
       // Stride 1 with the output as wide as the input: im2col copies whole shifted planes.
       {"3x5 kernel, padding (1, 2)", {2, 3, 6, 7}, {4, 3, 3, 5}, conv(1, 1, 1, 2)},
       {"1x3 kernel, padding 1", {2, 2, 4, 5}, {3, 2, 1, 3}, conv(1, 1, 1, 1)},
