@@ -8,46 +8,17 @@ Run it with a Python that has torch (Debian's python3-torch lives in /usr/bin/py
     /usr/bin/python3 tests/golden/make_golden_resnet32.py
 
 The file is committed, so the C++ test needs neither this script nor PyTorch. It is written with
-the same tiny struct + json writer as make_golden.py (no `safetensors` package), in float32, which
+make_golden.py's tiny struct + json writer (no `safetensors` package), in float32, which
 keeps it under 2 MB.
 """
 
-import json
 import os
-import struct
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}
-
-
-def save_safetensors(path, tensors, metadata):
-    """An 8-byte little-endian header length, the JSON header (padded with spaces to a multiple of
-    8 bytes), then each tensor's little-endian bytes back to back."""
-    header = {"__metadata__": metadata}
-    blobs = []
-    offset = 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().contiguous().cpu()
-        array = t.numpy()
-        data = array.astype(array.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in blobs:
-            f.write(data)
-    os.replace(tmp, path)
-    print(f"wrote {path} ({8 + len(text) + offset} bytes)")
+from make_golden import DATA_DIR, save_safetensors  # the shared struct + json writer
 
 
 # ---- LDAM-DRW's models/resnet_cifar.py (ResNet-32, option-A shortcuts) ----------------------
