@@ -86,6 +86,22 @@ DataSplits load_dataset(const std::string& spec, int num_threads) {
   return s;
 }
 
+Normalization choose_normalization(const std::string& name, const DataSplits& s) {
+  if (name == "auto") return s.normalization;
+  if (name == "cifar10") return kCifar10Normalization;
+  if (name == "cifar100") return kCifar100Normalization;
+  if (name == "imagenet") return kImageNetNormalization;
+  if (name == "dataset") {
+    BCL_CHECK(!s.train.lazy(), "--normalize dataset: the ", s.kind,
+              " training images are read lazily, so their statistics are unknown; use "
+              "--normalize imagenet or auto");
+    return compute_normalization(s.train);
+  }
+  BCL_CHECK(false, "--normalize '", name,
+            "': expected auto, dataset, cifar10, cifar100 or imagenet");
+  return {};
+}
+
 MultiViewTransform default_train_transform(const DataSplits& s) {
   if (s.large_images) return {{large_image_train_pipeline(s.normalization, s.image_size)}};
   // 4 pixels of padding for 32 px, as LDAM and BCL; in proportion for other sizes.

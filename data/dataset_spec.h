@@ -32,6 +32,14 @@ struct DataSplits {
 // unknown kind throws bcl::Error that quotes the spec and lists the accepted forms.
 DataSplits load_dataset(const std::string& spec, int num_threads = 0);
 
+// The input normalisation a --normalize NAME asks for:
+//   auto      what load_dataset chose (published statistics for cifar10/cifar100/list, the
+//             training images' own statistics for a folder)
+//   dataset   the per-channel mean and std of the training images (not for lazy list datasets)
+//   cifar10, cifar100, imagenet   the published constants of augment.h
+// An unknown name throws bcl::Error listing these.
+Normalization choose_normalization(const std::string& name, const DataSplits& splits);
+
 // One-view transforms for plain supervised training and for evaluation (augment.h presets).
 MultiViewTransform default_train_transform(const DataSplits& splits);
 MultiViewTransform default_eval_transform(const DataSplits& splits);

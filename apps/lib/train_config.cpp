@@ -16,6 +16,11 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->capture_default_str();
   app.add_option("--data-seed", c.data_seed, "seed of the long-tailed subset")
       ->capture_default_str();
+  app.add_option("--normalize", c.normalize,
+                 "input mean/std: auto (published for cifar/list, computed for folder), "
+                 "dataset, cifar10, cifar100, imagenet")
+      ->check(CLI::IsMember({"auto", "dataset", "cifar10", "cifar100", "imagenet"}))
+      ->capture_default_str();
   app.add_option("--workers", c.workers, "data loader threads")
       ->check(CLI::Range(0, 64))
       ->capture_default_str();

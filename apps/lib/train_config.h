@@ -17,6 +17,8 @@ struct TrainConfig {
   std::string imbalance_type = "exp";
   uint64_t data_seed = 0;
   int workers = 2;
+  std::string normalize =
+      "auto";  // data::choose_normalization: auto|dataset|cifar10|cifar100|imagenet
   // Model
   std::string model = "resnet32";
   bool cosine_classifier = false;

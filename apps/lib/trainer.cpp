@@ -117,6 +117,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
 
   // ---- Data ---------------------------------------------------------------------------------
   data::DataSplits splits = data::load_dataset(cfg.data);
+  splits.normalization = data::choose_normalization(cfg.normalize, splits);
   data::Dataset train_set = splits.train;
   if (cfg.imbalance > 1) {
     data::LongTailOptions lt;
@@ -192,10 +193,13 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
 
   std::printf(
       "bcl-train: %s on %s (%lld train images, %lld classes, %lld test), %s, %lld "
-      "epochs of %lld steps, %d threads\n",
+      "epochs of %lld steps, %d threads, normalize mean (%.4f, %.4f, %.4f) std (%.4f, %.4f, "
+      "%.4f)\n",
       cfg.model.c_str(), cfg.data.c_str(), (long long)train_data->size(), (long long)num_classes,
       (long long)test_data->size(), cfg.method.c_str(), (long long)cfg.epochs, (long long)iters,
-      omp_get_max_threads());
+      omp_get_max_threads(), splits.normalization.mean[0], splits.normalization.mean[1],
+      splits.normalization.mean[2], splits.normalization.std[0], splits.normalization.std[1],
+      splits.normalization.std[2]);
   std::fflush(stdout);
 
   // ---- Train --------------------------------------------------------------------------------

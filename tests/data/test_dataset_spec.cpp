@@ -62,6 +62,18 @@ TEST_CASE("data/dataset spec reads cifar10, list and folder datasets") {
   CHECK(folder.image_size == 16);
   CHECK(default_train_transform(folder).views[0].describe() ==
         "random_crop(16, pad 2) -> hflip(0.5) -> normalize");
+
+  // --normalize: auto keeps the kind's choice (computed for a folder), the names are constants.
+  const Normalization computed = compute_normalization(folder.train);
+  CHECK(choose_normalization("auto", folder).std[1] == computed.std[1]);
+  CHECK(choose_normalization("dataset", folder).mean[2] == computed.mean[2]);
+  CHECK(choose_normalization("cifar10", folder).std[0] == kCifar10Normalization.std[0]);
+  CHECK(choose_normalization("cifar100", c10).mean[0] == kCifar100Normalization.mean[0]);
+  CHECK(choose_normalization("imagenet", c10).std[2] == kImageNetNormalization.std[2]);
+  CHECK(choose_normalization("auto", list).mean[0] == kImageNetNormalization.mean[0]);
+  CHECK(contains(error_message([&] { choose_normalization("dataset", list); }), "lazily"));
+  CHECK(contains(error_message([&] { choose_normalization("imagnet", c10); }),
+                 "--normalize 'imagnet'"));
 }
 
 TEST_CASE("data/embedded CIFAR-10-LT mini is long-tailed as committed") {
