@@ -3,7 +3,7 @@
 #   make               library, apps and tests into build/ (CPU, optimised, OpenMP)
 #   make CUDA=1        also compiles the .cu kernels with nvcc and links cuBLAS/cuDNN (in build-cuda/)
 #   make test          builds and runs the doctest suite (build/run_tests)
-#   make demo          the main job (for now: the engine self-check)
+#   make demo          the main job: ResNet-32, ce vs bs, on the embedded CIFAR-10-LT subset
 #   make deps          installs the Debian packages the build needs (only what is missing)
 #   make SANITIZE=1 test   the suite under ASan and UBSan (in build-sanitize/)
 #   make lint          cppcheck over the sources;  make format / make format-check
@@ -113,13 +113,17 @@ $(BUILD)/%: apps/%.cpp $(LIB) $(APP_LIB)
 $(BUILD)/run_tests: $(TEST_OBJS) $(LIB) $(APP_LIB)
 	$(CXX) $(TEST_OBJS) -o $@ $(LDFLAGS) $(APP_LIB) $(LINK_LIB) $(LDLIBS)
 
+# The sub-makes use every core unless the caller gave its own -j.
+JOBS := $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
+
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(JOBS) all
 	$(BUILD)/run_tests
 
+# Only what the demo runs is built, so the first `make demo` on a fresh machine stays short.
 demo: deps
-	@$(MAKE) --no-print-directory all
-	$(BUILD)/bcl-selfcheck
+	@$(MAKE) --no-print-directory $(JOBS) $(BUILD)/bcl-train $(BUILD)/bcl-report
+	BUILD=$(BUILD) scripts/demo.sh
 
 # Installs only what is missing, so a second run does nothing.
 deps:

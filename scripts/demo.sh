@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 EPOCHS=${EPOCHS:-8}
 OUT=${OUT:-runs/demo}
-common=(--data folder:data/embedded/cifar10-lt-mini --model resnet32 --epochs "$EPOCHS"
+common=(--data folder:data/embedded/cifar10-lt-mini --normalize cifar10 --model resnet32 --epochs "$EPOCHS"
         --batch-size 64 --lr 0.05 --wd 5e-4 --warmup-epochs 1 --schedule cosine --seed 0)
 for method in ce bs; do
   echo "== $method =="

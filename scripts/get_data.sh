@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Downloads the binary version of CIFAR-10 or CIFAR-100 into DIR, for `--dataset cifar10:DIR` or
+# Downloads the binary version of CIFAR-10 or CIFAR-100 into DIR, for `--data cifar10:DIR` or
 # `cifar100:DIR`.
 #
 #   scripts/get_data.sh cifar10|cifar100 DIR
