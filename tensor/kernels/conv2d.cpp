@@ -62,30 +62,37 @@ bool is_shifted_copy(const Conv2dDims& d, const Conv2dParams& p) {
   return p.stride_h == 1 && p.stride_w == 1 && d.wo == d.w;
 }
 
-// Zeroes the entries of one row of cols (a plane Wo wide) whose tap reads padding: the output rows
-// outside `rows`, and in the others the columns outside `span`. Column by column, as a 3x3 kernel's
-// span misses at most one column, and memset calls on single pixels would cost more than the
-// pixels.
+// Zeroes the entries of one row of cols whose tap reads padding, for output rows [oh0, oh1) of a
+// plane Wo wide stored from row[0] (output position (oh, q) at row[(oh - oh0) * wo + q]): the
+// rows outside `rows` (already clipped to [oh0, oh1)), and in the others the columns outside
+// `span`. Column by column, as a 3x3 kernel's span misses at most one column, and memset calls on
+// single pixels would cost more than the pixels.
 template <class T>
-void zero_padding(T* row, Span rows, Span span, int64_t ho, int64_t wo) {
-  std::fill(row, row + rows.lo * wo, T(0));
-  std::fill(row + rows.hi * wo, row + ho * wo, T(0));
+void zero_padding(T* row, int64_t oh0, int64_t oh1, Span rows, Span span, int64_t wo) {
+  std::fill(row, row + (rows.lo - oh0) * wo, T(0));
+  std::fill(row + (rows.hi - oh0) * wo, row + (oh1 - oh0) * wo, T(0));
   const auto zero_column = [&](int64_t q) {
-    for (int64_t oh = rows.lo; oh < rows.hi; ++oh) row[oh * wo + q] = T(0);
+    for (int64_t oh = rows.lo; oh < rows.hi; ++oh) row[(oh - oh0) * wo + q] = T(0);
   };
   for (int64_t q = 0; q < span.lo; ++q) zero_column(q);
   for (int64_t q = span.hi; q < wo; ++q) zero_column(q);
 }
 
-// Unfolds one image x [C, H, W] into the [C*kh*kw, Ho*Wo] matrix whose rows start ld apart at cols;
-// taps that land in the padding read 0.
+// Unfolds output rows [oh0, oh1) of one image x [C, H, W] into the [C*kh*kw, (oh1-oh0)*Wo] matrix
+// whose rows start ld apart at cols; taps that land in the padding read 0. A block of output rows
+// rather than the whole image keeps a large image's cols small enough to stay in cache for the
+// GEMM that reads it.
 template <class T>
-void im2col(const T* x, const Conv2dDims& d, const Conv2dParams& p, T* cols, int64_t ld) {
+void im2col(const T* x, const Conv2dDims& d, const Conv2dParams& p, int64_t oh0, int64_t oh1,
+            T* cols, int64_t ld) {
   const bool shifted = is_shifted_copy(d, p);
+  const int64_t base = oh0 * d.wo;  // position oh*Wo + q is column oh*Wo + q - base
   for (int64_t c = 0; c < d.c; ++c) {
     const T* xc = x + c * d.h * d.w;
     for (int64_t i = 0; i < d.kh; ++i) {
-      const Span rows = valid_span(d.h, d.ho, p.stride_h, p.pad_h, i);
+      Span rows = valid_span(d.h, d.ho, p.stride_h, p.pad_h, i);
+      rows.lo = std::clamp(rows.lo, oh0, oh1);
+      rows.hi = std::clamp(rows.hi, rows.lo, oh1);
       for (int64_t j = 0; j < d.kw; ++j) {
         const Span span = valid_span(d.w, d.wo, p.stride_w, p.pad_w, j);
         T* row = cols + ((c * d.kh + i) * d.kw + j) * ld;
@@ -93,22 +100,22 @@ void im2col(const T* x, const Conv2dDims& d, const Conv2dParams& p, T* cols, int
           if (rows.lo < rows.hi && span.lo < span.hi) {
             // From the first valid position to the last, fringe included (zeroed below).
             const int64_t first = rows.lo * d.wo + span.lo, end = (rows.hi - 1) * d.wo + span.hi;
-            const int64_t shift = (i - p.pad_h) * d.w + (j - p.pad_w);  // row[k] = xc[k + shift]
-            std::copy(xc + first + shift, xc + end + shift, row + first);
+            const int64_t shift = (i - p.pad_h) * d.w + (j - p.pad_w);  // reads xc[k + shift]
+            std::copy(xc + first + shift, xc + end + shift, row + first - base);
           }
         } else {
           for (int64_t oh = rows.lo; oh < rows.hi; ++oh) {
-            T* out = row + oh * d.wo;
-            // out[q] reads xc[base + q * stride_w].
-            const int64_t base = (oh * p.stride_h - p.pad_h + i) * d.w - p.pad_w + j;
+            T* out = row + oh * d.wo - base;
+            // out[q] reads xc[in + q * stride_w].
+            const int64_t in = (oh * p.stride_h - p.pad_h + i) * d.w - p.pad_w + j;
             if (p.stride_w == 2) {  // a constant stride, for the vectoriser
-              for (int64_t q = span.lo; q < span.hi; ++q) out[q] = xc[base + 2 * q];
+              for (int64_t q = span.lo; q < span.hi; ++q) out[q] = xc[in + 2 * q];
             } else {
-              for (int64_t q = span.lo; q < span.hi; ++q) out[q] = xc[base + q * p.stride_w];
+              for (int64_t q = span.lo; q < span.hi; ++q) out[q] = xc[in + q * p.stride_w];
             }
           }
         }
-        zero_padding(row, rows, span, d.ho, d.wo);
+        zero_padding(row, oh0, oh1, rows, span, d.wo);
       }
     }
   }
@@ -150,6 +157,9 @@ struct Plan {
   int64_t per_chunk;    // images per chunk (the last chunk may have fewer)
   int64_t chunks;
   bool pointwise;  // 1x1, stride 1, no padding: an image is its own cols
+  // Output rows lowered at a time when a chunk is one image: an image wider than chunk_columns
+  // is cut into blocks of rows of about that many columns.
+  int64_t block_rows;
 
   Plan(const Conv2dDims& dims, const Conv2dParams& params, int64_t chunk_columns)
       : d(dims),
@@ -160,7 +170,9 @@ struct Plan {
         per_chunk(std::clamp<int64_t>(chunk_columns / plane, 1, d.n)),
         chunks((d.n + per_chunk - 1) / per_chunk),
         pointwise(d.kh == 1 && d.kw == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
-                  p.pad_w == 0) {}
+                  p.pad_w == 0),
+        block_rows(per_chunk == 1 && !pointwise ? std::clamp<int64_t>(chunk_columns / d.wo, 1, d.ho)
+                                                : d.ho) {}
 
   int64_t first(int64_t chunk) const { return chunk * per_chunk; }
   int64_t images(int64_t chunk) const { return std::min(per_chunk, d.n - first(chunk)); }
@@ -171,16 +183,19 @@ struct Plan {
 
 // One block of `per_thread` elements for each thread. It is allocated before the parallel region,
 // out of which an exception must not escape.
+// It comes from the tensor allocator, uninitialised, so that the same blocks serve every step.
 template <class T>
 class Scratch {
  public:
   explicit Scratch(int64_t per_thread)
-      : per_thread_(per_thread), data_(per_thread * omp_get_max_threads()) {}
-  T* mine() { return data_.data() + omp_get_thread_num() * per_thread_; }
+      : per_thread_(per_thread),
+        storage_(sizeof(T) * static_cast<size_t>(per_thread * omp_get_max_threads()), Device::CPU) {
+  }
+  T* mine() { return static_cast<T*>(storage_.data()) + omp_get_thread_num() * per_thread_; }
 
  private:
   int64_t per_thread_;
-  std::vector<T> data_;
+  Storage storage_;
 };
 
 // The cols of images [n0, n0 + count) of x, image m in columns [m*plane, (m+1)*plane) of a
@@ -189,7 +204,7 @@ template <class T>
 const T* lower(const Plan& s, const T* x, int64_t n0, int64_t count, T* cols) {
   if (s.pointwise && count == 1) return x + n0 * s.in_size();
   for (int64_t m = 0; m < count; ++m)
-    im2col(x + (n0 + m) * s.in_size(), s.d, s.p, cols + m * s.plane, count * s.plane);
+    im2col(x + (n0 + m) * s.in_size(), s.d, s.p, 0, s.d.ho, cols + m * s.plane, count * s.plane);
   return cols;
 }
 
@@ -208,6 +223,25 @@ const T* gather_out(const Plan& s, const T* y, int64_t n0, int64_t count, T* buf
   return buf;
 }
 
+// y [O, Ho*Wo] (rows ld apart) = conv(image x, w), one block of output rows at a time: its cols
+// [C*kh*kw, rows*Wo], then y's columns for those rows = W_g cols_g.
+template <class T>
+void forward_image_blocks(const Plan& s, const T* x, const T* w, T* y, T* cols) {
+  for (int64_t oh0 = 0; oh0 < s.d.ho; oh0 += s.block_rows) {
+    const int64_t oh1 = std::min(s.d.ho, oh0 + s.block_rows), width = (oh1 - oh0) * s.d.wo;
+    const T* c = x;
+    if (!s.pointwise) {
+      im2col(x, s.d, s.p, oh0, oh1, cols, width);
+      c = cols;
+    }
+    for (int64_t g = 0; g < s.p.groups; ++g) {
+      cpu::gemm(false, false, s.out_group, width, s.depth_group, T(1),
+                w + g * s.out_group * s.depth_group, s.depth_group, c + g * s.depth_group * width,
+                width, T(0), y + g * s.out_group * s.plane + oh0 * s.d.wo, s.plane);
+    }
+  }
+}
+
 // out [N, O, Ho, Wo] = conv(x, w) + bias (or no bias if null) for the plan's geometry.
 template <class T>
 void forward_chunks(const Plan& s, const T* x, const T* w, const T* bias, T* out) {
@@ -218,12 +252,17 @@ void forward_chunks(const Plan& s, const T* x, const T* w, const T* bias, T* out
     const int64_t n0 = s.first(k), count = s.images(k), width = count * s.plane;
     // A single image's [O, plane] is its slice of out.
     T* y_out = out + n0 * s.d.o * s.plane;
-    T* y = count == 1 ? y_out : cols + s.cols_size();
-    const T* c = lower(s, x, n0, count, cols);
-    for (int64_t g = 0; g < s.p.groups; ++g) {
-      cpu::gemm(false, false, s.out_group, width, s.depth_group, T(1),
-                w + g * s.out_group * s.depth_group, s.depth_group, c + g * s.depth_group * width,
-                width, T(0), y + g * s.out_group * width, width);
+    T* y = y_out;
+    if (count == 1) {
+      forward_image_blocks(s, x + n0 * s.in_size(), w, y_out, cols);
+    } else {
+      y = cols + s.cols_size();
+      const T* c = lower(s, x, n0, count, cols);
+      for (int64_t g = 0; g < s.p.groups; ++g) {
+        cpu::gemm(false, false, s.out_group, width, s.depth_group, T(1),
+                  w + g * s.out_group * s.depth_group, s.depth_group, c + g * s.depth_group * width,
+                  width, T(0), y + g * s.out_group * width, width);
+      }
     }
     // Scatter [O, count*plane] to the images, adding the bias on the way.
     if (y == y_out && !bias) continue;
@@ -328,9 +367,28 @@ void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const T
     T* cols = scratch.mine();
     T* dy_buf = cols + s.cols_size();
     const int64_t n0 = s.first(k), count = s.images(k), width = count * s.plane;
+    T* dw = partial.data() + k * w_size;
+    if (count == 1) {  // dW = sum over blocks of output rows of dy_block cols_block^T
+      const T* xn = px + n0 * s.in_size();
+      const T* dy = pgy + n0 * s.d.o * s.plane;
+      for (int64_t oh0 = 0; oh0 < s.d.ho; oh0 += s.block_rows) {
+        const int64_t oh1 = std::min(s.d.ho, oh0 + s.block_rows), cw = (oh1 - oh0) * s.d.wo;
+        const T* c = xn;
+        if (!s.pointwise) {
+          im2col(xn, s.d, s.p, oh0, oh1, cols, cw);
+          c = cols;
+        }
+        for (int64_t g = 0; g < p.groups; ++g) {
+          cpu::gemm(false, true, s.out_group, s.depth_group, cw, T(1),
+                    dy + g * s.out_group * s.plane + oh0 * s.d.wo, s.plane,
+                    c + g * s.depth_group * cw, cw, oh0 == 0 ? T(0) : T(1),
+                    dw + g * s.out_group * s.depth_group, s.depth_group);
+        }
+      }
+      continue;
+    }
     const T* c = lower(s, px, n0, count, cols);
     const T* dy = gather_out(s, pgy, n0, count, dy_buf);
-    T* dw = partial.data() + k * w_size;
     for (int64_t g = 0; g < p.groups; ++g) {
       cpu::gemm(false, true, s.out_group, s.depth_group, width, T(1), dy + g * s.out_group * width,
                 width, c + g * s.depth_group * width, width, T(0),

@@ -56,6 +56,11 @@ std::vector<ConvCase> conv_cases() {
       {"batch of 21 8x8 images, groups 2", {21, 4, 8, 8}, {6, 2, 3, 3}, conv(1, 1, 1, 1, 2)},
       // An image as its own cols, with the input gradient by W^T dy (C < O), then by a convolution.
       {"1x1, 32x32, 3 -> 4 channels", {2, 3, 32, 32}, {4, 3, 1, 1}, conv(1, 1, 0, 0)},
+      // Images over 256 output positions are lowered in blocks of rows: 11 + 11 + 1 rows here,
+      // 12 + 8 for the strided one, 8 + 8 + 8 + 6 with a 5x5 kernel reaching 2 rows out.
+      {"23x23 in row blocks", {2, 3, 23, 23}, {4, 3, 3, 3}, conv(1, 1, 1, 1)},
+      {"40x40, stride 2, in row blocks", {2, 3, 40, 40}, {4, 3, 3, 3}, conv(2, 2, 1, 1)},
+      {"30x30, 5x5 kernel, in row blocks", {2, 2, 30, 30}, {3, 2, 5, 5}, conv(1, 1, 2, 2)},
       {"1x1, 32x32, 6 -> 4 channels", {2, 6, 32, 32}, {4, 6, 1, 1}, conv(1, 1, 0, 0)},
       // Stride 1 with the output as wide as the input: im2col copies whole shifted planes.
       {"3x5 kernel, padding (1, 2)", {2, 3, 6, 7}, {4, 3, 3, 5}, conv(1, 1, 1, 2)},
