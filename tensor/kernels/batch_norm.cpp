@@ -2,8 +2,10 @@
 //
 // Both accumulate the per-channel sums in double, so float32 statistics stay accurate over large
 // batches. The fast kernels give each channel to one thread (its sums are then added in a fixed
-// order, whatever the thread count) and fold the per-channel constants into one multiply-add per
-// element. The reference kernels are the formulas written out with plain serial loops.
+// order, whatever the thread count), vectorise the sums (`omp simd`: several partial sums, in an
+// order fixed by the build's vector width, instead of one serial chain of dependent adds), and
+// fold the per-channel constants into one multiply-add per element. The reference kernels are the
+// formulas written out with plain serial loops.
 #include "tensor/kernels/batch_norm.h"
 
 #include <cmath>
@@ -48,12 +50,14 @@ void batch_norm_train_cpu(const Tensor& x, const Tensor& gamma, const Tensor& be
     double sum = 0;
     for (int64_t n = 0; n < d.n; ++n) {
       const T* row = xp + at(d, n, c, 0);
+#pragma omp simd reduction(+ : sum)
       for (int64_t s = 0; s < d.s; ++s) sum += row[s];
     }
     const double mean = sum / static_cast<double>(m);
     double squares = 0;
     for (int64_t n = 0; n < d.n; ++n) {
       const T* row = xp + at(d, n, c, 0);
+#pragma omp simd reduction(+ : squares)
       for (int64_t s = 0; s < d.s; ++s) {
         const double dev = row[s] - mean;
         squares += dev * dev;
@@ -134,6 +138,7 @@ void batch_norm_backward_cpu(const Tensor& grad_out, const Tensor& x, const Tens
     for (int64_t n = 0; n < d.n; ++n) {
       const T* dy_row = dy + at(d, n, c, 0);
       const T* x_row = xp + at(d, n, c, 0);
+#pragma omp simd reduction(+ : sum_dy, sum_dy_dev)
       for (int64_t s = 0; s < d.s; ++s) {
         sum_dy += dy_row[s];
         sum_dy_dev += dy_row[s] * (x_row[s] - mean);
