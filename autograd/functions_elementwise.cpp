@@ -106,7 +106,7 @@ Tensor relu(const Tensor& x) {
   Tensor out = raw::relu(x);
   // d max(x, 0)/dx = [x > 0]
   return record("relu", out, {x}, [x](const Tensor& g) -> std::vector<Tensor> {
-    return {raw::mul(g, raw::unary(raw::UnaryOp::Step, x))};
+    return {raw::relu_grad(g, x)};
   });
 }
 

@@ -61,7 +61,8 @@ Tensor to_device(const Tensor& x, Device device);
 void fill_(const Tensor& x, double value);
 
 // ---- Elementwise (NumPy broadcasting) -------------------------------------------------------
-enum class BinaryOp { Add, Sub, Mul, Div, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge };
+// ReluGrad(g, x) = x > 0 ? g : 0, ReLU's backward in one pass (0 where x is NaN or -0).
+enum class BinaryOp { Add, Sub, Mul, Div, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, ReluGrad };
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
 inline Tensor add(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Add, a, b);
@@ -74,6 +75,9 @@ inline Tensor mul(const Tensor& a, const Tensor& b) {
 }
 inline Tensor div(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Div, a, b);
+}
+inline Tensor relu_grad(const Tensor& g, const Tensor& x) {
+  return binary(BinaryOp::ReluGrad, g, x);
 }
 inline Tensor maximum(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Maximum, a, b);

@@ -60,6 +60,8 @@ const char* binary_name(BinaryOp op) {
       return "gt";
     case BinaryOp::Ge:
       return "ge";
+    case BinaryOp::ReluGrad:
+      return "relu_grad";
   }
   return "binary";
 }

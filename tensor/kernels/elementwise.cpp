@@ -142,6 +142,8 @@ void binary_cpu(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out
       return map_binary<T>(a, b, out, [](T x, T y) { return T(x > y); });
     case BinaryOp::Ge:
       return map_binary<T>(a, b, out, [](T x, T y) { return T(x >= y); });
+    case BinaryOp::ReluGrad:
+      return map_binary<T>(a, b, out, [](T g, T x) { return x > T(0) ? g : T(0); });
   }
 }
 

@@ -37,6 +37,8 @@ __device__ T apply_binary(BinaryOp op, T x, T y) {
       return T(x > y);
     case BinaryOp::Ge:
       return T(x >= y);
+    case BinaryOp::ReluGrad:
+      return y > T(0) ? x : T(0);
   }
   return T(0);
 }

@@ -115,7 +115,8 @@ TEST_CASE("cuda/binary_matches_cpu") {
   using raw::BinaryOp;
   const BinaryOp ops[] = {BinaryOp::Add,     BinaryOp::Sub,     BinaryOp::Mul, BinaryOp::Div,
                           BinaryOp::Maximum, BinaryOp::Minimum, BinaryOp::Eq,  BinaryOp::Ne,
-                          BinaryOp::Lt,      BinaryOp::Le,      BinaryOp::Gt,  BinaryOp::Ge};
+                          BinaryOp::Lt,      BinaryOp::Le,      BinaryOp::Gt,  BinaryOp::Ge,
+                          BinaryOp::ReluGrad};
   for (DType dtype : {DType::Float32, DType::Float64, DType::Int64}) {
     // a [3, 1, 4] broadcasts against b [5, 4], and b is a transposed (strided) view.
     Tensor a = random_tensor({3, 1, 4}, dtype, 21);

@@ -44,6 +44,19 @@ TEST_CASE("elementwise/comparisons_give_0_1_in_the_input_dtype") {
   }
 }
 
+TEST_CASE("elementwise/relu_grad passes g where x > 0, in one pass") {
+  const double nan = std::nan("");
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    const Tensor g = from_vector({1, 2, 3, 4, 5, 6}, {2, 3}, dtype);
+    const Tensor x = from_vector({0.5, -1, 0, -0.0, nan, 1e-30}, {2, 3}, dtype);
+    CHECK(raw::relu_grad(g, x).to_vector() == std::vector<double>{1, 0, 0, 0, 0, 6});
+    // It equals g * step(x), ReLU's derivative, where g is finite; x broadcasts.
+    const Tensor big_g = test::randn({4, 5, 6}, 3, dtype), big_x = test::randn({5, 6}, 4, dtype);
+    CHECK(raw::relu_grad(big_g, big_x).to_vector() ==
+          raw::mul(big_g, raw::unary(raw::UnaryOp::Step, big_x)).to_vector());
+  }
+}
+
 TEST_CASE("elementwise/int64_arithmetic") {
   Tensor a = from_vector({5, -7, 9}, {3}, DType::Int64);
   Tensor b = from_vector({2, 3, -4}, {3}, DType::Int64);
