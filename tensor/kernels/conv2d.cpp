@@ -157,11 +157,12 @@ struct Plan {
   int64_t per_chunk;    // images per chunk (the last chunk may have fewer)
   int64_t chunks;
   bool pointwise;  // 1x1, stride 1, no padding: an image is its own cols
-  // Output rows lowered at a time when a chunk is one image: an image wider than chunk_columns
-  // is cut into blocks of rows of about that many columns.
+  // Output rows lowered at a time when a chunk is one image: an image of more than
+  // block_columns output positions is cut into blocks of rows of about that many columns.
   int64_t block_rows;
 
-  Plan(const Conv2dDims& dims, const Conv2dParams& params, int64_t chunk_columns)
+  Plan(const Conv2dDims& dims, const Conv2dParams& params, int64_t chunk_columns,
+       int64_t block_columns = kChunkColumns)
       : d(dims),
         p(params),
         plane(d.ho * d.wo),
@@ -171,7 +172,7 @@ struct Plan {
         chunks((d.n + per_chunk - 1) / per_chunk),
         pointwise(d.kh == 1 && d.kw == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
                   p.pad_w == 0),
-        block_rows(per_chunk == 1 && !pointwise ? std::clamp<int64_t>(chunk_columns / d.wo, 1, d.ho)
+        block_rows(per_chunk == 1 && !pointwise ? std::clamp<int64_t>(block_columns / d.wo, 1, d.ho)
                                                 : d.ho) {}
 
   int64_t first(int64_t chunk) const { return chunk * per_chunk; }
@@ -355,7 +356,8 @@ void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Te
 template <class T>
 void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const Tensor& grad_w,
                                 const Conv2dParams& p) {
-  const Plan s(conv2d_dims(x.shape(), grad_w.shape(), grad_out.shape()), p, kWeightChunkColumns);
+  const Plan s(conv2d_dims(x.shape(), grad_w.shape(), grad_out.shape()), p, kWeightChunkColumns,
+               kWeightChunkColumns);
   const T* pgy = grad_out.data<T>();
   const T* px = x.data<T>();
   T* pgw = grad_w.data<T>();
