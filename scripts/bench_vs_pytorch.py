@@ -1,14 +1,15 @@
 """The ResNet-32 training step in PyTorch (CPU) and in bcl, side by side, as one JSON object.
 
     /usr/bin/python3 scripts/bench_vs_pytorch.py                  # batch 128, 2 threads
-    /usr/bin/python3 scripts/bench_vs_pytorch.py --batch 256 --threads 2 --steps 20
+    /usr/bin/python3 scripts/bench_vs_pytorch.py --batch 256 --threads 2 --steps 20 --rounds 5
 
 A step is the same in both: a synthetic float32 NCHW batch of 32x32 images, LDAM's ResNet-32
 (tests/golden/make_golden_resnet32.py) forward to the logits, cross-entropy, backward, and SGD
 with momentum 0.9 and weight decay 5e-4. PyTorch runs with torch.set_num_threads(threads), in
 NCHW (the comparison) and channels_last (for information); bcl runs build/bcl-bench with the same
-batch, threads, warmup and timed steps. The printed ratio is bcl's images/s over PyTorch's NCHW
-images/s: above 1 means bcl is faster.
+batch, threads, warmup and timed steps. The two alternate for --rounds rounds; the printed ratio
+is the median of bcl's images/s over the median of PyTorch's NCHW images/s: above 1 means bcl is
+faster. Each round's figures are printed too.
 
 Optional: needs torch (Debian: python3-torch in /usr/bin/python3). Nothing in the product uses it.
 """
@@ -16,6 +17,7 @@ Optional: needs torch (Debian: python3-torch in /usr/bin/python3). Nothing in th
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -61,27 +63,43 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=20, help="timed steps")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each")
     parser.add_argument("--bench", default=os.path.join(ROOT, "build", "bcl-bench"),
                         help="the bcl-bench binary")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    nchw = bench_pytorch(args.batch, args.warmup, args.steps, channels_last=False)
-    channels_last = bench_pytorch(args.batch, args.warmup, args.steps, channels_last=True)
-
     # One epoch of warmup + timed steps, so that both count the same steps.
     command = [args.bench, "--batch", str(args.batch), "--threads", str(args.threads),
                "--warmup", str(args.warmup), "--epochs", "1",
                "--steps", str(args.warmup + args.steps)]
-    bcl = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    # Rounds alternate the two, so that a slow spell of a shared machine hits both alike; the
+    # medians are compared.
+    rounds = []
+    for _ in range(args.rounds):
+        nchw = bench_pytorch(args.batch, args.warmup, args.steps, channels_last=False)
+        channels_last = bench_pytorch(args.batch, args.warmup, args.steps, channels_last=True)
+        bcl = json.loads(subprocess.run(command, check=True, capture_output=True,
+                                        text=True).stdout)
+        rounds.append({"pytorch_nchw": nchw["img_per_s"],
+                       "pytorch_channels_last": channels_last["img_per_s"],
+                       "bcl": bcl["img_per_s"], "bcl_breakdown_ms": bcl["breakdown_ms"],
+                       "bcl_peak_rss_mib": bcl["peak_rss_mib"],
+                       "ratio": round(bcl["img_per_s"] / nchw["img_per_s"], 3)})
+
+    def median(key):
+        return statistics.median(r[key] for r in rounds)
 
     print(json.dumps({
         "model": "resnet32", "batch": args.batch, "threads": args.threads,
-        "timed_steps": args.steps, "dtype": "float32",
-        "pytorch": {"version": torch.__version__, "nchw": nchw, "channels_last": channels_last},
-        "bcl": bcl,
-        "ratio_vs_pytorch_nchw": round(bcl["img_per_s"] / nchw["img_per_s"], 3),
+        "timed_steps": args.steps, "rounds": args.rounds, "dtype": "float32",
+        "pytorch_version": torch.__version__,
+        "median_img_per_s": {"pytorch_nchw": median("pytorch_nchw"),
+                             "pytorch_channels_last": median("pytorch_channels_last"),
+                             "bcl": median("bcl")},
+        "ratio_vs_pytorch_nchw": round(median("bcl") / median("pytorch_nchw"), 3),
+        "per_round": rounds,
     }, indent=2))
 
 

@@ -46,7 +46,7 @@ class CpuAllocator : public Allocator {
     }
     if (p == nullptr) {
       p = system_allocate(rounded);
-      ++stats_.system_allocations;
+      ++(rounded >= kCachedMin ? stats_.system_allocations : stats_.small_allocations);
     }
     stats_.bytes_in_use += static_cast<int64_t>(rounded);
     stats_.peak_bytes_in_use = std::max(stats_.peak_bytes_in_use, stats_.bytes_in_use);
@@ -57,7 +57,7 @@ class CpuAllocator : public Allocator {
     const size_t rounded = round(nbytes);
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.bytes_in_use -= static_cast<int64_t>(rounded);
-    const int64_t limit = std::max(kCacheFloor, stats_.peak_bytes_in_use);
+    const int64_t limit = std::max(kCacheFloor, 2 * stats_.peak_bytes_in_use);
     if (!kCaching || rounded < kCachedMin ||
         stats_.bytes_cached + static_cast<int64_t>(rounded) > limit) {
       std::free(ptr);
