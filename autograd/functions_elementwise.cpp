@@ -105,9 +105,8 @@ Tensor pow(const Tensor& x, double p) {
 Tensor relu(const Tensor& x) {
   Tensor out = raw::relu(x);
   // d max(x, 0)/dx = [x > 0]
-  return record("relu", out, {x}, [x](const Tensor& g) -> std::vector<Tensor> {
-    return {raw::relu_grad(g, x)};
-  });
+  return record("relu", out, {x},
+                [x](const Tensor& g) -> std::vector<Tensor> { return {raw::relu_grad(g, x)}; });
 }
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
