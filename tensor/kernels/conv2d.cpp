@@ -224,17 +224,22 @@ const T* gather_out(const Plan& s, const T* y, int64_t n0, int64_t count, T* buf
   return buf;
 }
 
+// The cols of output rows [oh0, oh1) of one image, [C*kh*kw, (oh1-oh0)*Wo]; a pointwise image (one
+// block of all its rows) is its own cols.
+template <class T>
+const T* lower_rows(const Plan& s, const T* image, int64_t oh0, int64_t oh1, T* cols) {
+  if (s.pointwise) return image;
+  im2col(image, s.d, s.p, oh0, oh1, cols, (oh1 - oh0) * s.d.wo);
+  return cols;
+}
+
 // y [O, Ho*Wo] (rows ld apart) = conv(image x, w), one block of output rows at a time: its cols
 // [C*kh*kw, rows*Wo], then y's columns for those rows = W_g cols_g.
 template <class T>
 void forward_image_blocks(const Plan& s, const T* x, const T* w, T* y, T* cols) {
   for (int64_t oh0 = 0; oh0 < s.d.ho; oh0 += s.block_rows) {
     const int64_t oh1 = std::min(s.d.ho, oh0 + s.block_rows), width = (oh1 - oh0) * s.d.wo;
-    const T* c = x;
-    if (!s.pointwise) {
-      im2col(x, s.d, s.p, oh0, oh1, cols, width);
-      c = cols;
-    }
+    const T* c = lower_rows(s, x, oh0, oh1, cols);
     for (int64_t g = 0; g < s.p.groups; ++g) {
       cpu::gemm(false, false, s.out_group, width, s.depth_group, T(1),
                 w + g * s.out_group * s.depth_group, s.depth_group, c + g * s.depth_group * width,
@@ -375,11 +380,7 @@ void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const T
       const T* dy = pgy + n0 * s.d.o * s.plane;
       for (int64_t oh0 = 0; oh0 < s.d.ho; oh0 += s.block_rows) {
         const int64_t oh1 = std::min(s.d.ho, oh0 + s.block_rows), cw = (oh1 - oh0) * s.d.wo;
-        const T* c = xn;
-        if (!s.pointwise) {
-          im2col(xn, s.d, s.p, oh0, oh1, cols, cw);
-          c = cols;
-        }
+        const T* c = lower_rows(s, xn, oh0, oh1, cols);
         for (int64_t g = 0; g < p.groups; ++g) {
           cpu::gemm(false, true, s.out_group, s.depth_group, cw, T(1),
                     dy + g * s.out_group * s.plane + oh0 * s.d.wo, s.plane,
