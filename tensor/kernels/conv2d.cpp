@@ -26,7 +26,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <vector>
 
 #include "tensor/kernels/matmul.h"
 
@@ -182,21 +181,30 @@ struct Plan {
   int64_t out_size() const { return d.o * per_chunk * plane; }  // of one chunk
 };
 
+// n elements from the tensor allocator, uninitialised: unlike a std::vector (zero-filled, from
+// malloc), the same cached blocks serve every training step.
+template <class T>
+class Buffer {
+ public:
+  explicit Buffer(int64_t n) : storage_(sizeof(T) * static_cast<size_t>(n), Device::CPU) {}
+  T* data() const { return static_cast<T*>(storage_.data()); }
+
+ private:
+  Storage storage_;
+};
+
 // One block of `per_thread` elements for each thread. It is allocated before the parallel region,
 // out of which an exception must not escape.
-// It comes from the tensor allocator, uninitialised, so that the same blocks serve every step.
 template <class T>
 class Scratch {
  public:
   explicit Scratch(int64_t per_thread)
-      : per_thread_(per_thread),
-        storage_(sizeof(T) * static_cast<size_t>(per_thread * omp_get_max_threads()), Device::CPU) {
-  }
-  T* mine() { return static_cast<T*>(storage_.data()) + omp_get_thread_num() * per_thread_; }
+      : per_thread_(per_thread), buffer_(per_thread * omp_get_max_threads()) {}
+  T* mine() const { return buffer_.data() + omp_get_thread_num() * per_thread_; }
 
  private:
   int64_t per_thread_;
-  Storage storage_;
+  Buffer<T> buffer_;
 };
 
 // The cols of images [n0, n0 + count) of x, image m in columns [m*plane, (m+1)*plane) of a
@@ -302,21 +310,19 @@ bool backward_input_as_convolution(const Conv2dDims& d, const Conv2dParams& p) {
          d.c >= d.o;
 }
 
-// The flipped weight [C, O/groups, kh, kw] of a [O, C/groups, kh, kw] one, group by group.
+// flipped [C, O/groups, kh, kw] = the flipped weight of w [O, C/groups, kh, kw], group by group.
 template <class T>
-std::vector<T> flip_weight(const T* w, const Conv2dDims& d, int64_t groups) {
+void flip_weight(const T* w, const Conv2dDims& d, int64_t groups, T* flipped) {
   const int64_t og = d.o / groups, cg = d.c / groups, taps = d.kh * d.kw;
-  std::vector<T> flipped(d.o * cg * taps);
   for (int64_t g = 0; g < groups; ++g) {
     for (int64_t o = 0; o < og; ++o) {
       for (int64_t c = 0; c < cg; ++c) {
         const T* src = w + ((g * og + o) * cg + c) * taps;
-        T* dst = flipped.data() + ((g * cg + c) * og + o) * taps;
+        T* dst = flipped + ((g * cg + c) * og + o) * taps;
         std::reverse_copy(src, src + taps, dst);  // (i, j) -> (kh-1-i, kw-1-j)
       }
     }
   }
-  return flipped;
 }
 
 template <class T>
@@ -331,7 +337,8 @@ void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Te
     Conv2dParams tp = p;
     tp.pad_h = d.kh - 1 - p.pad_h;
     tp.pad_w = d.kw - 1 - p.pad_w;
-    const std::vector<T> flipped = flip_weight(pw, d, p.groups);
+    const Buffer<T> flipped(w.numel());
+    flip_weight(pw, d, p.groups, flipped.data());
     forward_chunks<T>(Plan(t, tp, kChunkColumns), pgy, flipped.data(), nullptr, pgx);
     return;
   }
@@ -367,7 +374,8 @@ void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const T
   const T* px = x.data<T>();
   T* pgw = grad_w.data<T>();
   const int64_t w_size = grad_w.numel();
-  std::vector<T> partial(s.chunks * w_size);  // chunk k's dW at k * w_size
+  // Chunk k's dW at k * w_size; each chunk's first GEMM (beta 0) writes all of it.
+  const Buffer<T> partial(s.chunks * w_size);
   Scratch<T> scratch(s.cols_size() + s.out_size());
 #pragma omp parallel for schedule(static)
   for (int64_t k = 0; k < s.chunks; ++k) {
@@ -402,7 +410,8 @@ void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const T
 #pragma omp parallel for schedule(static) if (s.chunks * w_size > (1 << 16))
   for (int64_t e = 0; e < w_size; ++e) {
     double acc = 0;
-    for (int64_t k = 0; k < s.chunks; ++k) acc += static_cast<double>(partial[k * w_size + e]);
+    for (int64_t k = 0; k < s.chunks; ++k)
+      acc += static_cast<double>(partial.data()[k * w_size + e]);
     pgw[e] = static_cast<T>(acc);
   }
 }
