@@ -1,5 +1,5 @@
 // CPU convolution: im2col + GEMM over chunks of images, in parallel, with the same result on any
-// thread count. The direct loops it is tested against are in conv2d_reference.cpp.
+// thread count. The plain loops it is tested against are in conv2d_reference.cpp.
 //
 // Lowering (Chellapilla et al. 2006; Caffe): im2col copies every input pixel a kernel tap reads
 // into a matrix cols [C*kh*kw, Ho*Wo], row (c, i, j) holding the pixel under tap (i, j) of channel
@@ -9,6 +9,8 @@
 //   weight gradient  dW_g   = sum over images of dy_g cols_g^T
 //   input gradient   cols_g = W_g^T dy_g, then col2im (the adjoint of im2col); or, mostly, a
 //                    forward convolution of dy (see backward_input_as_convolution).
+//
+// Narrow 3x3 layers (16 output channels) go to a direct kernel instead (conv2d_direct.cpp).
 //
 // Chunks: the images of a late ResNet layer are tiny (8x8), and a GEMM with only Ho*Wo = 64 columns
 // spends much of its time on overheads. So a chunk of images is lowered side by side into one
@@ -26,8 +28,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <type_traits>
 
+#include "tensor/kernels/conv2d_direct.h"
 #include "tensor/kernels/matmul.h"
+#include "tensor/kernels/scratch.h"
 
 namespace bcl {
 namespace {
@@ -181,32 +186,6 @@ struct Plan {
   int64_t out_size() const { return d.o * per_chunk * plane; }  // of one chunk
 };
 
-// n elements from the tensor allocator, uninitialised: unlike a std::vector (zero-filled, from
-// malloc), the same cached blocks serve every training step.
-template <class T>
-class Buffer {
- public:
-  explicit Buffer(int64_t n) : storage_(sizeof(T) * static_cast<size_t>(n), Device::CPU) {}
-  T* data() const { return static_cast<T*>(storage_.data()); }
-
- private:
-  Storage storage_;
-};
-
-// One block of `per_thread` elements for each thread. It is allocated before the parallel region,
-// out of which an exception must not escape.
-template <class T>
-class Scratch {
- public:
-  explicit Scratch(int64_t per_thread)
-      : per_thread_(per_thread), buffer_(per_thread * omp_get_max_threads()) {}
-  T* mine() const { return buffer_.data() + omp_get_thread_num() * per_thread_; }
-
- private:
-  int64_t per_thread_;
-  Buffer<T> buffer_;
-};
-
 // The cols of images [n0, n0 + count) of x, image m in columns [m*plane, (m+1)*plane) of a
 // [C*kh*kw, count*plane] matrix. A single pointwise image is that matrix already.
 template <class T>
@@ -291,12 +270,22 @@ void forward_chunks(const Plan& s, const T* x, const T* w, const T* bias, T* out
   }
 }
 
+// out = conv(x, w) + bias: by the direct 3x3 kernel where it is the faster (conv2d_direct.h), else
+// by im2col + GEMM.
+template <class T>
+void convolve(const Conv2dDims& d, const Conv2dParams& p, const T* x, const T* w, const T* bias,
+              T* out) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (conv2d_direct::applies(d, p)) return conv2d_direct::forward(x, w, bias, out, d);
+  }
+  forward_chunks(Plan(d, p, kChunkColumns), x, w, bias, out);
+}
+
 template <class T>
 void conv2d_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out,
                 const Conv2dParams& p) {
-  const Plan s(conv2d_dims(x.shape(), w.shape(), out.shape()), p, kChunkColumns);
-  forward_chunks(s, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
-                 out.data<T>());
+  convolve(conv2d_dims(x.shape(), w.shape(), out.shape()), p, x.data<T>(), w.data<T>(),
+           bias.defined() ? bias.data<T>() : nullptr, out.data<T>());
 }
 
 // With stride 1, dx[c, ih, iw] = sum over o, i, j of w[o, c, i, j] dy[o, ih + pad_h - i,
@@ -339,7 +328,7 @@ void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Te
     tp.pad_w = d.kw - 1 - p.pad_w;
     const Buffer<T> flipped(w.numel());
     flip_weight(pw, d, p.groups, flipped.data());
-    forward_chunks<T>(Plan(t, tp, kChunkColumns), pgy, flipped.data(), nullptr, pgx);
+    convolve<T>(t, tp, pgy, flipped.data(), nullptr, pgx);
     return;
   }
   // dcols = W^T dy, then col2im.

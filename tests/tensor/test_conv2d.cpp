@@ -65,6 +65,14 @@ std::vector<ConvCase> conv_cases() {
       // Stride 1 with the output as wide as the input: im2col copies whole shifted planes.
       {"3x5 kernel, padding (1, 2)", {2, 3, 6, 7}, {4, 3, 3, 5}, conv(1, 1, 1, 2)},
       {"1x3 kernel, padding 1", {2, 2, 4, 5}, {3, 2, 1, 3}, conv(1, 1, 1, 1)},
+      // The direct 3x3 kernel (float32; conv2d_direct.h): up to 16 output channels, Wo a multiple
+      // of 8. Positions come in blocks of 4 segments of 8, so 8x8 images end on a block of 0,
+      // 3x8 on 3, 5x8 on 1; the input gradient of C <= 16 channels takes it too.
+      {"direct: 16 channels, 32x32", {2, 16, 32, 32}, {16, 16, 3, 3}, conv(1, 1, 1, 1)},
+      {"direct: 3 -> 16 channels, 8x16", {3, 3, 8, 16}, {16, 3, 3, 3}, conv(1, 1, 1, 1)},
+      {"direct: 5 -> 6 channels, 3x8", {2, 5, 3, 8}, {6, 5, 3, 3}, conv(1, 1, 1, 1)},
+      {"direct: 7 -> 2 channels, 5x8", {3, 7, 5, 8}, {2, 7, 3, 3}, conv(1, 1, 1, 1)},
+      {"direct: 1 channel, 1x8", {2, 1, 1, 8}, {2, 1, 3, 3}, conv(1, 1, 1, 1)},
   };
 }
 
@@ -157,6 +165,10 @@ TEST_CASE("conv2d/same_result_on_any_thread_count") {
   // Bitwise: every output element is summed by one thread in an order set by the shapes alone.
   const std::vector<ConvCase> cases = {
       {"3 16x16 images", {3, 16, 16, 16}, {8, 16, 3, 3}, conv(1, 1, 1, 1)},
+      {"5 16x16 images, 16 channels (direct kernel)",
+       {5, 16, 16, 16},
+       {16, 16, 3, 3},
+       conv(1, 1, 1, 1)},
       {"96 8x8 images", {96, 8, 8, 8}, {8, 8, 3, 3}, conv(1, 1, 1, 1)},
       {"stride 2 (input gradient by col2im)", {7, 4, 24, 24}, {6, 4, 3, 3}, conv(2, 2, 1, 1)},
   };
