@@ -357,11 +357,14 @@ void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Te
 template <class T>
 void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const Tensor& grad_w,
                                 const Conv2dParams& p) {
-  const Plan s(conv2d_dims(x.shape(), grad_w.shape(), grad_out.shape()), p, kWeightChunkColumns,
-               kWeightChunkColumns);
+  const Conv2dDims d = conv2d_dims(x.shape(), grad_w.shape(), grad_out.shape());
   const T* pgy = grad_out.data<T>();
   const T* px = x.data<T>();
   T* pgw = grad_w.data<T>();
+  if constexpr (std::is_same_v<T, float>) {
+    if (conv2d_direct::applies(d, p)) return conv2d_direct::weight_gradient(pgy, px, pgw, d);
+  }
+  const Plan s(d, p, kWeightChunkColumns, kWeightChunkColumns);
   const int64_t w_size = grad_w.numel();
   // Chunk k's dW at k * w_size; each chunk's first GEMM (beta 0) writes all of it.
   const Buffer<T> partial(s.chunks * w_size);

@@ -45,7 +45,7 @@ constexpr int kLanes = 8;     // floats per AVX register
 struct Image {
   int64_t c, h, w;
   int64_t plane() const { return h * w; }
-  int64_t copy_plane() const { return (h + 2) * w; }    // one channel of one shifted copy
+  int64_t copy_plane() const { return (h + 2) * w; }      // one channel of one shifted copy
   int64_t copy_size() const { return c * copy_plane(); }  // one shifted copy
 };
 
@@ -79,8 +79,8 @@ void shifted_copies(const float* x, const Image& g, float* xs) {
 // y[o0 + k, p_s..p_s+7] for k < kOut and the `Segments` segments starting at positions p_s
 // (pos[s]); wr points at this output-channel block's packed weights [C][9][kOut].
 template <int Segments>
-void block(const float* xs, const Image& g, const float* wr, const float* bias,
-           const int64_t* pos, float* y) {
+void block(const float* xs, const Image& g, const float* wr, const float* bias, const int64_t* pos,
+           float* y) {
   __m256 acc[kOut][Segments];
   for (int k = 0; k < kOut; ++k) {
     const __m256 b = _mm256_set1_ps(bias ? bias[k] : 0.0f);
@@ -111,10 +111,14 @@ void block(const float* xs, const Image& g, const float* wr, const float* bias,
 void tail_block(int count, const float* xs, const Image& g, const float* wr, const float* bias,
                 const int64_t* pos, float* y) {
   switch (count) {
-    case 1: return block<1>(xs, g, wr, bias, pos, y);
-    case 2: return block<2>(xs, g, wr, bias, pos, y);
-    case 3: return block<3>(xs, g, wr, bias, pos, y);
-    default: return;
+    case 1:
+      return block<1>(xs, g, wr, bias, pos, y);
+    case 2:
+      return block<2>(xs, g, wr, bias, pos, y);
+    case 3:
+      return block<3>(xs, g, wr, bias, pos, y);
+    default:
+      return;
   }
 }
 
@@ -134,6 +138,55 @@ void image_forward(const float* xs, const Image& g, int64_t o_total, const float
         block<kSegments>(xs, g, w_block, b_block, pos, y_block);
       } else {
         tail_block(count, xs, g, w_block, b_block, pos, y_block);
+      }
+    }
+  }
+}
+
+// The sum of the 8 lanes, in a fixed order.
+inline double lane_sum(__m256 v) {
+  alignas(32) float lanes[kLanes];
+  _mm256_store_ps(lanes, v);
+  double sum = 0;
+  for (float lane : lanes) sum += lane;
+  return sum;
+}
+
+// dw [O, C, 3, 3] += the weight gradient of one image, from its shifted copies and dy [O, H, W]:
+//   dw[o, c, i, j] += sum over positions p of dy[o, p] xs[j][c][p + i * W].
+// A register block is 2 output channels x the 3 taps of one kernel row, twice (even and odd
+// segments: 12 independent sums, enough to keep both FMA units busy through their latency).
+void image_weight_gradient(const float* xs, const Image& g, const float* dy, int64_t o_total,
+                           double* dw) {
+  const int64_t plane = g.plane(), segments = plane / kLanes;
+  for (int64_t o0 = 0; o0 < o_total; o0 += kOut) {
+    const float* dy0 = dy + o0 * plane;
+    const float* dy1 = dy0 + plane;
+    for (int64_t c = 0; c < g.c; ++c) {
+      for (int i = 0; i < 3; ++i) {
+        const float* x0 = xs + c * g.copy_plane() + i * g.w;  // copy j at x0 + j * copy_size
+        __m256 acc[2][kOut][3];
+        for (auto& set : acc)
+          for (auto& row : set)
+            for (__m256& a : row) a = _mm256_setzero_ps();
+        const auto step = [&](int set, int64_t p) {
+          const __m256 d0 = _mm256_load_ps(dy0 + p), d1 = _mm256_load_ps(dy1 + p);
+          for (int j = 0; j < 3; ++j) {
+            const __m256 xv = _mm256_load_ps(x0 + j * g.copy_size() + p);
+            acc[set][0][j] = _mm256_fmadd_ps(d0, xv, acc[set][0][j]);
+            acc[set][1][j] = _mm256_fmadd_ps(d1, xv, acc[set][1][j]);
+          }
+        };
+        int64_t s = 0;
+        for (; s + 2 <= segments; s += 2) {
+          step(0, s * kLanes);
+          step(1, (s + 1) * kLanes);
+        }
+        if (s < segments) step(0, s * kLanes);
+        for (int k = 0; k < kOut; ++k)
+          for (int j = 0; j < 3; ++j)
+            dw[((o0 + k) * g.c + c) * 9 + i * 3 + j] +=
+                lane_sum(_mm256_add_ps(acc[0][k][j], acc[1][k][j]));
       }
     }
   }
@@ -168,11 +221,46 @@ void forward(const float* x, const float* w, const float* bias, float* y, const 
   }
 }
 
+void weight_gradient(const float* dy, const float* x, float* dw, const Conv2dDims& d) {
+  const Image g{d.c, d.h, d.w};
+  const int64_t w_size = d.o * d.c * 9;
+  // Images go in chunks of a fixed size, each summed by one thread into its own float64 partial
+  // sums; the partials are then added in chunk order. So the result does not depend on the
+  // thread count.
+  constexpr int64_t kImagesPerChunk = 8;
+  const int64_t chunks = (d.n + kImagesPerChunk - 1) / kImagesPerChunk;
+  const Buffer<double> partial(chunks * w_size);
+  const Scratch<float> scratch((3 * g.copy_size() + 15) / 16 * 16);
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < chunks; ++k) {
+    float* xs = scratch.mine();
+    double* dw_k = partial.data() + k * w_size;
+    std::fill(dw_k, dw_k + w_size, 0.0);
+    for (int64_t n = k * kImagesPerChunk; n < std::min(d.n, (k + 1) * kImagesPerChunk); ++n) {
+      shifted_copies(x + n * g.c * g.plane(), g, xs);
+      image_weight_gradient(xs, g, dy + n * d.o * g.plane(), d.o, dw_k);
+    }
+  }
+#pragma omp parallel for schedule(static) if (chunks * w_size > (1 << 16))
+  for (int64_t e = 0; e < w_size; ++e) {
+    double sum = 0;
+    for (int64_t k = 0; k < chunks; ++k) sum += partial.data()[k * w_size + e];
+    dw[e] = static_cast<float>(sum);
+  }
+}
+
 #else  // no AVX2: the GEMM path does all convolutions
 
-bool applies(const Conv2dDims&, const Conv2dParams&) { return false; }
+bool applies(const Conv2dDims&, const Conv2dParams&) {
+  return false;
+}
 void forward(const float*, const float*, const float*, float*, const Conv2dDims&) {
   BCL_CHECK(false, "conv2d_direct::forward: this build has no AVX2 kernel (check applies() first)");
+}
+void weight_gradient(const float*, const float*, float*, const Conv2dDims&) {
+  BCL_CHECK(
+      false,
+      "conv2d_direct::weight_gradient: this build has no AVX2 kernel (check applies() first)");
 }
 
 #endif

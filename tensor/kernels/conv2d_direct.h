@@ -17,4 +17,8 @@ bool applies(const Conv2dDims& d, const Conv2dParams& p);
 // images. Requires applies(d, p).
 void forward(const float* x, const float* w, const float* bias, float* y, const Conv2dDims& d);
 
+// dw [O, C, 3, 3] = the weight gradient given dy [N, O, H, W] and x [N, C, H, W], in parallel over
+// chunks of images. Requires applies(d, p).
+void weight_gradient(const float* dy, const float* x, float* dw, const Conv2dDims& d);
+
 }  // namespace bcl::conv2d_direct

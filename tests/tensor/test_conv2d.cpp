@@ -73,6 +73,8 @@ std::vector<ConvCase> conv_cases() {
       {"direct: 5 -> 6 channels, 3x8", {2, 5, 3, 8}, {6, 5, 3, 3}, conv(1, 1, 1, 1)},
       {"direct: 7 -> 2 channels, 5x8", {3, 7, 5, 8}, {2, 7, 3, 3}, conv(1, 1, 1, 1)},
       {"direct: 1 channel, 1x8", {2, 1, 1, 8}, {2, 1, 3, 3}, conv(1, 1, 1, 1)},
+      // The weight gradient sums chunks of 8 images: 3 chunks, the last one short.
+      {"direct: 19 images of 8x8", {19, 4, 8, 8}, {4, 4, 3, 3}, conv(1, 1, 1, 1)},
   };
 }
 
