@@ -1,13 +1,27 @@
 // bcl-data: what a dataset spec holds, as JSON: class names, train and test counts (after the
-// long-tail construction), and the many/medium/few class lists.
+// long-tail construction), and the many/medium/few class lists. With --show-augment N it also
+// writes DIR/augment.png: N training images (evenly spaced through the training set), each followed
+// by its three training views (CE, contrastive 1, contrastive 2) as bcl_train_transform makes them
+// for --ce-aug and --cl-views, upscaled so that 32 px images are visible.
 //
 //   build/bcl-data --data folder:DIR --imbalance 100
+//   build/bcl-data --data folder:DIR --show-augment 8 --out runs/aug --cl-views sim-rand
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
+#include "data/augment.h"
 #include "data/dataset_spec.h"
 #include "data/long_tail.h"
+#include "tensor/error.h"
+
+// stb_image_write is compiled into this program only (the test binary compiles its own copy).
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
 
 using namespace bcl;
 
@@ -23,6 +37,23 @@ int main(int argc, char** argv) {
   app.add_option("--imbalance", ratio, "imbalance ratio R (1: as is)")->check(CLI::Range(1.0, 1e9));
   app.add_option("--imbalance-type", type)->check(CLI::IsMember({"exp", "step"}));
   app.add_option("--data-seed", data_seed);
+  int64_t show = 0, zoom = 0;
+  uint64_t seed = 0;
+  std::string out_dir, ce_aug = "autoaug-cutout", cl_views = "sim-sim";
+  CLI::Option* out_opt =
+      app.add_option("--out", out_dir, "folder for --show-augment's picture (augment.png)");
+  app.add_option("--show-augment", show,
+                 "write a PNG of N training images, each with its 3 training views")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}))
+      ->needs(out_opt);
+  app.add_option("--ce-aug", ce_aug,
+                 "classifier view for --show-augment: crop-flip, autoaug-cutout or randaug");
+  app.add_option("--cl-views", cl_views,
+                 "contrastive views for --show-augment: sim-sim, sim-rand or rand-rand");
+  app.add_option("--seed", seed, "augmentation seed for --show-augment");
+  app.add_option("--zoom", zoom,
+                 "--show-augment's upscaling factor (0: 4 for images up to 64 px, else 1)")
+      ->check(CLI::Range(int64_t{0}, int64_t{64}));
   CLI11_PARSE(app, argc, argv);
   try {
     data::DataSplits splits = data::load_dataset(spec);
@@ -47,6 +78,35 @@ int main(int argc, char** argv) {
                           {"test_counts", splits.test.class_counts()},
                           {"test_total", splits.test.size()},
                           {"groups", groups}};
+    if (show > 0) {
+      BCL_CHECK(train.size() > 0, "--show-augment: the training set is empty");
+      const data::MultiViewTransform views = data::bcl_train_transform(
+          ce_aug, cl_views, splits.normalization, splits.image_size,
+          data::mean_fill_colour(splits.normalization), splits.large_images);
+      const int64_t n = std::min(show, train.size());
+      std::vector<int64_t> indices;
+      std::vector<data::Image> images;
+      nlohmann::json labels = nlohmann::json::array();
+      for (int64_t i = 0; i < n; ++i) {
+        indices.push_back(i * train.size() / n);
+        images.push_back(train.image(indices.back()));
+        labels.push_back(train.class_names[static_cast<size_t>(
+            train.labels[static_cast<size_t>(indices.back())])]);
+      }
+      if (zoom == 0) zoom = splits.image_size <= 64 ? 4 : 1;
+      const data::Image grid = data::augmentation_grid(images, indices, views, seed, zoom);
+      std::filesystem::create_directories(out_dir);
+      const std::string file = (std::filesystem::path(out_dir) / "augment.png").string();
+      BCL_CHECK(
+          stbi_write_png(file.c_str(), static_cast<int>(grid.width), static_cast<int>(grid.height),
+                         3, grid.pixels.data(), static_cast<int>(grid.width * 3)) != 0,
+          "--show-augment: cannot write ", file);
+      nlohmann::json columns = {"image"};
+      for (const data::Pipeline& p : views.views) columns.push_back(p.describe());
+      out["augment_grid"] = {{"file", file},       {"images", indices}, {"labels", labels},
+                             {"columns", columns}, {"ce_aug", ce_aug},  {"cl_views", cl_views},
+                             {"seed", seed},       {"zoom", zoom}};
+    }
     std::printf("%s\n", out.dump(2).c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bcl-data: error: %s\n", e.what());
