@@ -14,16 +14,22 @@
 // counts the tensor blocks of 4 KiB or more taken from the system in each epoch rather than from
 // the allocator's cache (tensor/storage.h): 0 in the steady state.
 //
-// Methods: ce (one view, cross-entropy). The BCL step (three views, both heads and losses) joins
-// when the losses land.
+// Methods are bcl-train's (apps/lib/objective.h): ce and bs take one view per image, scl and bcl
+// three (the CE view and two contrastive views) through the encoder and both heads as one batch,
+// then both losses. views_per_s (images x views per second) compares their cost per view. With a
+// dataset spec, bcl's views are the CPU budget protocol's (crop-flip CE view, sim-sim), made by
+// the loader's workers as in training.
 #include <omp.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "apps/lib/objective.h"
 #include "apps/lib/run_files.h"
 #include "autograd/ops.h"
 #include "data/dataset_spec.h"
@@ -55,12 +61,14 @@ struct Phases {
 // Where batches come from: a fixed synthetic batch, or a data loader over a dataset spec.
 class BatchSource {
  public:
-  BatchSource(const std::string& spec, int64_t batch, int64_t image_size, int64_t num_classes,
-              int workers, uint64_t seed) {
+  BatchSource(const std::string& spec, int views, int64_t batch, int64_t image_size,
+              int64_t num_classes, int workers, uint64_t seed) {
     if (spec == "synthetic") {
       Generator gen(seed);
-      images_ = empty({batch, 3, image_size, image_size});
-      raw::normal_(images_, 0.0, 1.0, gen);
+      for (int v = 0; v < views; ++v) {
+        images_.push_back(empty({batch, 3, image_size, image_size}));
+        raw::normal_(images_.back(), 0.0, 1.0, gen);
+      }
       std::vector<double> labels;
       for (int64_t i = 0; i < batch; ++i) labels.push_back(static_cast<double>(i % num_classes));
       labels_ = from_vector(labels, {batch}, DType::Int64);
@@ -69,22 +77,32 @@ class BatchSource {
     }
     data::DataSplits splits = data::load_dataset(spec);
     num_classes_ = splits.train.num_classes();
+    counts_ = splits.train.class_counts();
+    data::MultiViewTransform transform = data::default_train_transform(splits);
+    if (views == 3) {
+      transform = data::bcl_train_transform(
+          "crop-flip", "sim-sim", splits.normalization, splits.image_size,
+          data::mean_fill_colour(splits.normalization), splits.large_images);
+    }
     data::LoaderOptions options;
     options.batch_size = batch;
     options.num_workers = workers;
     options.seed = seed;
     auto train = std::make_shared<const data::Dataset>(std::move(splits.train));
-    loader_ =
-        std::make_unique<data::DataLoader>(train, data::default_train_transform(splits), options);
+    loader_ = std::make_unique<data::DataLoader>(train, transform, options);
     BCL_CHECK(loader_->batches_per_epoch() > 0, "bcl-bench: ", spec, " has ", train->size(),
               " training images, fewer than one batch of ", batch);
   }
   int64_t num_classes() const { return num_classes_; }
+  // Training counts per class (synthetic data: balanced), for the logit adjustment.
+  std::vector<int64_t> class_counts() const {
+    return counts_.empty() ? std::vector<int64_t>(num_classes_, 1) : counts_;
+  }
 
   // The next batch; the loader's epochs restart as often as needed.
-  void next(Tensor& images, Tensor& labels) {
+  void next(std::vector<Tensor>& views, Tensor& labels) {
     if (!loader_) {
-      images = images_;
+      views = images_;
       labels = labels_;
       return;
     }
@@ -93,7 +111,7 @@ class BatchSource {
       loader_->start_epoch(++epoch_);
       BCL_CHECK(loader_->next(b), "bcl-bench: the data loader gave no batch");
     }
-    images = b.views[0];
+    views = b.views;
     labels = b.labels;
   }
   void start() {
@@ -101,8 +119,10 @@ class BatchSource {
   }
 
  private:
-  Tensor images_, labels_;
+  std::vector<Tensor> images_;
+  Tensor labels_;
   int64_t num_classes_ = 0;
+  std::vector<int64_t> counts_;
   std::unique_ptr<data::DataLoader> loader_;
   int64_t epoch_ = 0;
 };
@@ -118,8 +138,8 @@ int main(int argc, char** argv) {
   app.add_option("--model", model_name)
       ->check(CLI::IsMember({"resnet32", "resnet50", "resnext50_32x4d"}))
       ->capture_default_str();
-  app.add_option("--method", method, "ce: one view and cross-entropy")
-      ->check(CLI::IsMember({"ce"}))
+  app.add_option("--method", method, "as bcl-train's: ce, bs (1 view), scl, bcl (3 views)")
+      ->check(CLI::IsMember({"ce", "bs", "scl", "bcl"}))
       ->capture_default_str();
   app.add_option("--data", spec, "synthetic, or a dataset spec as for bcl-train")
       ->capture_default_str();
@@ -155,7 +175,11 @@ int main(int argc, char** argv) {
 
   try {
     if (threads > 0) omp_set_num_threads(threads);
-    BatchSource source(spec, batch, image_size, num_classes, workers, seed);
+    app::ObjectiveOptions oo;
+    oo.method = method;
+    const int views = oo.method == "scl" || oo.method == "bcl" ? 3 : 1;
+    BatchSource source(spec, views, batch, image_size, num_classes, workers, seed);
+    const app::Objective objective(oo, source.class_counts());
     app::TrainConfig cfg;
     cfg.model = model_name;
     Generator gen(seed);
@@ -183,12 +207,13 @@ int main(int argc, char** argv) {
           phase += t1 - t;
           t = t1;
         };
-        Tensor images, labels;
+        std::vector<Tensor> images;
+        Tensor labels;
         source.next(images, labels);
         lap(p.data);
-        const Tensor logits = model->forward(images);
+        const app::Objective::Outputs outputs = objective.forward(*model, images);
         lap(p.forward);
-        const Tensor loss = cross_entropy(logits, labels, Tensor());
+        const Tensor loss = objective.loss(outputs, labels).total;
         const double value = loss.item();
         lap(p.loss);
         BCL_CHECK(std::isfinite(value), "bcl-bench: the loss became ", value, " at step ", step);
@@ -221,7 +246,10 @@ int main(int argc, char** argv) {
         {"dtype", "float32"},
         {"timed_steps", timed_steps},
         {"warmup_steps", warmup},
+        {"views", views},
         {"img_per_s", std::round(10.0 * static_cast<double>(batch) * 1000.0 / ms_per_step) / 10.0},
+        {"views_per_s",
+         std::round(10.0 * static_cast<double>(batch * views) * 1000.0 / ms_per_step) / 10.0},
         {"ms_per_step", ms(timed.total())},
         {"breakdown_ms",
          {{"data", ms(timed.data)},

@@ -195,7 +195,14 @@ std::string render_report(const ReportInput& in) {
                               [](const Series& s) { return s.points.empty(); }),
                groups.end());
   os << line_chart("Test accuracy by class group", "accuracy %", groups);
-  os << "<h2>Per class</h2>" << class_chart(in) << "</body></html>\n";
+  os << "<h2>Per class</h2>" << class_chart(in);
+  if (!in.geometry_svg.empty()) {
+    os << "<h2>Geometry of the class means</h2><p>Cosines between the class means of the "
+          "normalised projections on the test set. A regular simplex has "
+          "every off-diagonal cosine at -1/(C-1). "
+       << escape(in.geometry_line) << "</p>" << in.geometry_svg;
+  }
+  os << "</body></html>\n";
   return os.str();
 }
 

@@ -25,6 +25,8 @@ struct ReportInput {
   EvalResult final_result;
   std::vector<std::string> class_names;
   std::vector<int64_t> train_counts;
+  // The contrastive branch's geometry (scl, bcl): a summary line and the cosine heatmap (SVG).
+  std::string geometry_line, geometry_svg;
 };
 
 std::string render_report(const ReportInput& in);

@@ -1,5 +1,7 @@
 #include "apps/lib/train_config.h"
 
+#include <sstream>
+
 namespace bcl::app {
 
 void add_train_flags(CLI::App& app, TrainConfig& c) {
@@ -34,8 +36,25 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--feat-dim", c.feat_dim, "output width of the MLP heads")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--method", c.method, "ce: cross-entropy; bs: balanced softmax")
-      ->check(CLI::IsMember({"ce", "bs"}))
+  app.add_option("--method", c.method,
+                 "ce: cross-entropy; bs: balanced softmax; scl: + SupCon; bcl: + balanced "
+                 "contrastive loss")
+      ->check(CLI::IsMember({"ce", "bs", "scl", "bcl"}))
+      ->capture_default_str();
+  app.add_option("--alpha", c.alpha, "weight of the cross-entropy term (scl, bcl)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--beta", c.beta, "weight of the contrastive term (scl, bcl)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--temperature", c.temperature, "contrastive temperature (scl, bcl)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--ce-aug", c.ce_aug, "augmentation of the cross-entropy view")
+      ->check(CLI::IsMember({"crop-flip", "autoaug-cutout", "randaug"}))
+      ->capture_default_str();
+  app.add_option("--cl-views", c.cl_views, "augmentations of the two contrastive views")
+      ->check(CLI::IsMember({"sim-sim", "sim-rand", "rand-rand"}))
       ->capture_default_str();
   app.add_option("--la-tau", c.la_tau, "logit adjustment: logits + tau * log(prior) (bs)")
       ->check(CLI::NonNegativeNumber)
@@ -56,8 +75,8 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--schedule", c.schedule, "after warmup: cosine, or step (x0.1 at milestones)")
       ->check(CLI::IsMember({"cosine", "step"}))
       ->capture_default_str();
-  app.add_option("--milestones", c.milestones, "epochs where step multiplies the rate by 0.1")
-      ->delimiter(',');
+  app.add_option("--milestones", c.milestones_text,
+                 "epochs where step multiplies the rate by 0.1, e.g. 160,180");
   app.add_option("--seed", c.seed, "model initialisation, data order and augmentation")
       ->capture_default_str();
   app.add_option("--threads", c.threads, "OpenMP threads (0: default)")
@@ -70,7 +89,25 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->capture_default_str();
 }
 
-void validate(const TrainConfig& c) {
+void validate(TrainConfig& c) {
+  c.milestones.clear();
+  std::string item;
+  std::istringstream in(c.milestones_text);
+  while (std::getline(in, item, ',')) {
+    const size_t a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
+    if (a == std::string::npos) continue;
+    item = item.substr(a, b - a + 1);
+    size_t used = 0;
+    int64_t m = 0;
+    try {
+      m = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size())
+      throw CLI::ValidationError("--milestones", "'" + item + "' is not an epoch number");
+    c.milestones.push_back(m);
+  }
   if (c.warmup_epochs >= c.epochs && c.epochs > 1)
     throw CLI::ValidationError("--warmup-epochs", "must be below --epochs");
   for (int64_t m : c.milestones)

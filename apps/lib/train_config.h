@@ -23,15 +23,23 @@ struct TrainConfig {
   std::string model = "resnet32";
   bool cosine_classifier = false;
   int64_t head_hidden = 512, feat_dim = 128;
-  // Objective: ce = cross-entropy; bs = balanced softmax (logit adjustment with la_tau)
+  // Objective: ce = cross-entropy; bs = balanced softmax (logit adjustment with la_tau);
+  // scl, bcl = alpha * logit-adjusted CE on the CE view + beta * SupCon or BCL on the two
+  // contrastive views.
   std::string method = "ce";
   double la_tau = 1.0;
+  double alpha = 2.0, beta = 0.6, temperature = 0.1;
+  // Augmentation: the CE view, and the two contrastive views (scl, bcl).
+  std::string ce_aug = "crop-flip";
+  std::string cl_views = "sim-sim";
   // Optimisation
   int64_t epochs = 200, batch_size = 128;
   double lr = 0.1, wd = 5e-4, momentum = 0.9;
   bool nesterov = false;
   int64_t warmup_epochs = 0;
   std::string schedule = "cosine";
+  // --milestones "160,180" as written (a config file writes an empty list as ""), and its parse.
+  std::string milestones_text;
   std::vector<int64_t> milestones;
   // Run
   uint64_t seed = 0;
@@ -44,7 +52,8 @@ struct TrainConfig {
 // Registers every field as a flag (--data, --imbalance, ..., --config FILE).
 void add_train_flags(CLI::App& app, TrainConfig& cfg);
 
-// Cross-flag checks CLI11 cannot express; throws CLI::ValidationError naming the flag.
-void validate(const TrainConfig& cfg);
+// Parses --milestones and makes the cross-flag checks CLI11 cannot express; throws
+// CLI::ValidationError naming the flag.
+void validate(TrainConfig& cfg);
 
 }  // namespace bcl::app

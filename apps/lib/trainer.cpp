@@ -3,14 +3,18 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "apps/lib/evaluate.h"
+#include "apps/lib/geometry.h"
+#include "apps/lib/objective.h"
 #include "apps/lib/report.h"
 #include "apps/lib/run_files.h"
 #include "autograd/ops.h"
@@ -62,21 +66,6 @@ class Progress {
   bool tty_;
 };
 
-// Balanced softmax (Ren et al., 2020) = logit adjustment (Menon et al., 2021) with tau = 1:
-// training adds tau * log(prior_c) to logit c, prior_c = n_c / n.
-Tensor log_prior_offset(const std::vector<int64_t>& counts, double tau) {
-  double total = 0;
-  for (int64_t n : counts) total += static_cast<double>(n);
-  std::vector<double> offset;
-  for (size_t c = 0; c < counts.size(); ++c) {
-    BCL_CHECK(counts[c] > 0, "bcl-train: class ", c,
-              " has no training image, so its log prior "
-              "is -infinity; balanced softmax needs every class");
-    offset.push_back(tau * std::log(static_cast<double>(counts[c]) / total));
-  }
-  return from_vector(offset, {static_cast<int64_t>(counts.size())});
-}
-
 json epoch_json(const EpochRecord& r, bool evaluated) {
   auto group = [&](const std::optional<double>& v) { return evaluated && v ? json(*v) : json(); };
   return {{"epoch", r.epoch},
@@ -108,6 +97,19 @@ EpochRecord epoch_from_json(const json& j) {
   return r;
 }
 
+// The loader's views: ce and bs keep the single view they always had when the CE view is the
+// default crop-flip (and so large images keep their resize-and-crop pipeline).
+data::MultiViewTransform train_transform(const TrainConfig& cfg, const data::DataSplits& splits) {
+  const bool contrastive = cfg.method == "scl" || cfg.method == "bcl";
+  if (!contrastive && cfg.ce_aug == "crop-flip") return data::default_train_transform(splits);
+  // Geometric ops fill with the mean colour, as timm's RandAugment.
+  data::MultiViewTransform t =
+      data::bcl_train_transform(cfg.ce_aug, cfg.cl_views, splits.normalization, splits.image_size,
+                                data::mean_fill_colour(splits.normalization), splits.large_images);
+  if (!contrastive) t.views.resize(1);
+  return t;
+}
+
 }  // namespace
 
 void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
@@ -134,7 +136,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   lo.batch_size = cfg.batch_size;
   lo.num_workers = cfg.workers;
   lo.seed = cfg.seed;
-  data::DataLoader loader(train_data, data::default_train_transform(splits), lo);
+  data::DataLoader loader(train_data, train_transform(cfg, splits), lo);
   const data::MultiViewTransform eval_transform = data::default_eval_transform(splits);
   const int64_t iters = loader.batches_per_epoch();
   BCL_CHECK(iters > 0, "bcl-train: the training set has ", train_data->size(),
@@ -160,7 +162,13 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   sched_opts.warmup_epochs = cfg.warmup_epochs;
   sched_opts.milestones = cfg.milestones;
   const nn::LrSchedule schedule(sched_opts);
-  const Tensor offset = cfg.method == "bs" ? log_prior_offset(counts, cfg.la_tau) : Tensor();
+  ObjectiveOptions oo;
+  oo.method = cfg.method;
+  oo.la_tau = cfg.la_tau;
+  oo.alpha = cfg.alpha;
+  oo.beta = cfg.beta;
+  oo.temperature = cfg.temperature;
+  const Objective objective(oo, counts);
 
   // ---- Resume -------------------------------------------------------------------------------
   const std::string checkpoint = cfg.out + "/last.safetensors";
@@ -215,7 +223,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
     for (data::Batch b; loader.next(b);) {
       lr = schedule.lr_at(step);
       optimizer.set_lr(lr);
-      const Tensor loss = cross_entropy(model.forward(b.views[0]), b.labels, offset);
+      const Tensor loss = objective.loss(objective.forward(model, b.views), b.labels).total;
       optimizer.zero_grad();
       backward(loss);
       optimizer.step();
@@ -279,6 +287,13 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   metrics["confusion"] = last_eval.confusion;
   metrics["method"] = cfg.method;
   metrics["epochs"] = cfg.epochs;
+  // The projections mean something only where a contrastive loss trained the head.
+  std::optional<Geometry> geometry;
+  if (objective.contrastive()) {
+    geometry = measure_geometry(model, test_data, eval_transform, cfg.batch_size, cfg.workers);
+    metrics["geometry"] = to_json(*geometry);
+    std::printf("geometry: %s\n", one_line(*geometry).c_str());
+  }
   write_text_atomically(cfg.out + "/metrics.json", metrics.dump(2) + "\n");
 
   ReportInput report;
@@ -293,6 +308,10 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   report.final_result = last_eval;
   report.class_names = train_data->class_names;
   report.train_counts = counts;
+  if (geometry) {
+    report.geometry_line = one_line(*geometry);
+    report.geometry_svg = cosine_heatmap_svg(*geometry, train_data->class_names);
+  }
   write_text_atomically(cfg.out + "/report.html", render_report(report));
   std::printf("final: %s  (train %.0f s)  -> %s/metrics.json, %s/report.html\n",
               one_line(last_eval).c_str(), train_seconds, cfg.out.c_str(), cfg.out.c_str());

@@ -1,0 +1,77 @@
+// bcl-geometry: the geometry of a checkpoint's contrastive branch on a test set.
+//
+//   build/bcl-geometry --checkpoint runs/bcl/last.safetensors --data folder:DIR [--out FILE]
+//
+// Computes, on the test split (apps/lib/geometry.h): the class means of the normalised
+// projections, their pairwise cosines, the mean and max deviation of those cosines from the
+// regular simplex's -1/(C-1), the spread of the class-mean norms and the within-class spread.
+// Writes FILE (default: geometry.json beside the checkpoint) and the cosine heatmap beside it
+// (same name, .svg), and prints the summary line. Balanced contrastive learning (Zhu et al. 2022)
+// predicts small deviations; supervised contrastive learning on long-tailed data, larger ones.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/lib/geometry.h"
+#include "apps/lib/run_files.h"
+#include "data/dataset_spec.h"
+#include "nn/checkpoint.h"
+#include "tensor/safetensors.h"
+
+using namespace bcl;
+
+namespace {
+
+int run(const std::string& checkpoint, const std::string& spec, std::string out, int64_t batch_size,
+        int workers) {
+  const app::RunInfo info = app::run_info_from(load_safetensors(checkpoint).metadata, checkpoint);
+  Generator gen(0);
+  std::unique_ptr<nn::BCLModel> model = app::make_model(info.facts, gen);
+  nn::load_checkpoint(checkpoint, *model);
+
+  data::DataSplits splits = data::load_dataset(spec);
+  BCL_CHECK(splits.test.num_classes() == info.facts.num_classes, "bcl-geometry: ", spec, " has ",
+            splits.test.num_classes(), " classes but ", checkpoint, " was trained on ",
+            info.facts.num_classes);
+  data::MultiViewTransform transform;
+  transform.views.push_back(
+      splits.large_images ? data::large_image_eval_pipeline(info.normalization, splits.image_size)
+                          : data::plain_pipeline(info.normalization));
+  auto test = std::make_shared<const data::Dataset>(std::move(splits.test));
+  const app::Geometry g = app::measure_geometry(*model, test, transform, batch_size, workers);
+
+  nlohmann::json j = app::to_json(g);
+  j["checkpoint"] = checkpoint;
+  j["data"] = spec;
+  j["class_names"] = info.class_names;
+  if (out.empty())
+    out = (std::filesystem::path(checkpoint).parent_path() / "geometry.json").string();
+  app::write_text_atomically(out, j.dump(2) + "\n");
+  const std::string svg = std::filesystem::path(out).replace_extension(".svg").string();
+  app::write_text_atomically(svg, app::cosine_heatmap_svg(g, info.class_names) + "\n");
+  std::printf("bcl-geometry: %s -> %s, %s\n", app::one_line(g).c_str(), out.c_str(), svg.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bcl-geometry: class-mean geometry of a checkpoint's projections on a test set"};
+  std::string checkpoint, spec, out;
+  int64_t batch_size = 256;
+  int workers = 2;
+  app.add_option("--checkpoint", checkpoint, "a bcl-train last.safetensors")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--data", spec, "dataset spec (its test split is used)")->required();
+  app.add_option("--out", out, "JSON file (default: geometry.json beside the checkpoint)");
+  app.add_option("--batch-size", batch_size)->check(CLI::PositiveNumber);
+  app.add_option("--workers", workers)->check(CLI::Range(0, 64));
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(checkpoint, spec, out, batch_size, workers);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bcl-geometry: error: %s\n", e.what());
+    return 1;
+  }
+}
