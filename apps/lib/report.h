@@ -3,6 +3,7 @@
 // the count profile, and the many/medium/few summary.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,9 @@ namespace bcl::app {
 struct EpochRecord {
   int64_t epoch = 0;
   double lr = 0, train_loss = 0;
+  // The loss's terms (scl, bcl: train_loss = alpha * train_ce + beta * train_contrastive).
+  double train_ce = 0;
+  std::optional<double> train_contrastive;
   EvalResult test;
   double img_per_s = 0, seconds = 0;
 };

@@ -71,6 +71,8 @@ json epoch_json(const EpochRecord& r, bool evaluated) {
   return {{"epoch", r.epoch},
           {"lr", r.lr},
           {"train_loss", r.train_loss},
+          {"train_ce", r.train_ce},
+          {"train_contrastive", r.train_contrastive ? json(*r.train_contrastive) : json()},
           {"test_overall", evaluated ? json(r.test.overall) : json()},
           {"test_many", group(r.test.many)},
           {"test_medium", group(r.test.medium)},
@@ -84,6 +86,9 @@ EpochRecord epoch_from_json(const json& j) {
   r.epoch = j.at("epoch").get<int64_t>();
   r.lr = j.at("lr").get<double>();
   r.train_loss = j.at("train_loss").get<double>();
+  r.train_ce = j.value("train_ce", r.train_loss);
+  if (j.contains("train_contrastive") && !j["train_contrastive"].is_null())
+    r.train_contrastive = j["train_contrastive"].get<double>();
   auto opt = [&](const char* k) {
     return j.contains(k) && !j[k].is_null() ? std::optional<double>(j[k].get<double>())
                                             : std::nullopt;
@@ -218,12 +223,13 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
     model.train();
     loader.start_epoch(epoch);
     const double t0 = now_seconds();
-    double loss_sum = 0, lr = 0;
+    double loss_sum = 0, ce_sum = 0, contrastive_sum = 0, lr = 0;
     int64_t images = 0, batch_index = 0;
     for (data::Batch b; loader.next(b);) {
       lr = schedule.lr_at(step);
       optimizer.set_lr(lr);
-      const Tensor loss = objective.loss(objective.forward(model, b.views), b.labels).total;
+      const Objective::Terms terms = objective.loss(objective.forward(model, b.views), b.labels);
+      const Tensor& loss = terms.total;
       optimizer.zero_grad();
       backward(loss);
       optimizer.step();
@@ -233,6 +239,8 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
       BCL_CHECK(std::isfinite(l), "bcl-train: the loss became ", l, " at epoch ", epoch + 1,
                 " step ", batch_index, " (try a lower --lr)");
       loss_sum += l;
+      ce_sum += terms.ce.item();
+      if (terms.contrastive.defined()) contrastive_sum += terms.contrastive.item();
       images += b.labels.numel();
       const double elapsed = now_seconds() - t0;
       const double per_step = elapsed / static_cast<double>(batch_index);
@@ -245,6 +253,9 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
     rec.epoch = epoch + 1;
     rec.lr = lr;
     rec.train_loss = loss_sum / static_cast<double>(iters);
+    rec.train_ce = ce_sum / static_cast<double>(iters);
+    if (objective.contrastive())
+      rec.train_contrastive = contrastive_sum / static_cast<double>(iters);
     rec.seconds = now_seconds() - t0;
     rec.img_per_s = static_cast<double>(images) / rec.seconds;
     train_seconds += rec.seconds;
@@ -254,8 +265,12 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
       rec.test = last_eval = summarize(p.predicted, p.labels, counts);
       have_eval = true;
     }
-    std::printf("epoch %3lld/%lld  loss %.4f  lr %.4f  %s  %.0f img/s  %.0f s\n",
-                (long long)rec.epoch, (long long)cfg.epochs, rec.train_loss, rec.lr,
+    char terms_text[64] = "";
+    if (rec.train_contrastive)
+      std::snprintf(terms_text, sizeof terms_text, " (ce %.4f, %s %.4f)", rec.train_ce,
+                    cfg.method.c_str(), *rec.train_contrastive);
+    std::printf("epoch %3lld/%lld  loss %.4f%s  lr %.4f  %s  %.0f img/s  %.0f s\n",
+                (long long)rec.epoch, (long long)cfg.epochs, rec.train_loss, terms_text, rec.lr,
                 evaluate ? one_line(rec.test).c_str() : "(not evaluated)", rec.img_per_s,
                 rec.seconds);
     std::fflush(stdout);
