@@ -12,9 +12,6 @@
 #include "apps/lib/evaluate.h"
 #include "apps/lib/metrics.h"
 #include "apps/lib/run_files.h"
-#include "data/dataset_spec.h"
-#include "nn/checkpoint.h"
-#include "tensor/safetensors.h"
 
 using namespace bcl;
 
@@ -22,21 +19,10 @@ namespace {
 
 int evaluate(const std::string& checkpoint, const std::string& spec, std::string out,
              int64_t batch_size, int workers) {
-  const app::RunInfo info = app::run_info_from(load_safetensors(checkpoint).metadata, checkpoint);
-  Generator gen(0);
-  std::unique_ptr<nn::BCLModel> model = app::make_model(info.facts, gen);
-  nn::load_checkpoint(checkpoint, *model);
-
-  data::DataSplits splits = data::load_dataset(spec);
-  BCL_CHECK(splits.test.num_classes() == info.facts.num_classes, "bcl-eval: ", spec, " has ",
-            splits.test.num_classes(), " classes but ", checkpoint, " was trained on ",
-            info.facts.num_classes);
-  data::MultiViewTransform transform;
-  transform.views.push_back(
-      splits.large_images ? data::large_image_eval_pipeline(info.normalization, splits.image_size)
-                          : data::plain_pipeline(info.normalization));
-  auto test = std::make_shared<const data::Dataset>(std::move(splits.test));
-  const app::Predictions p = app::predict(*model, test, transform, batch_size, workers);
+  app::CheckpointOnTestSet run = app::load_checkpoint_on_test_set(checkpoint, spec, "bcl-eval");
+  const app::RunInfo& info = run.info;
+  const std::shared_ptr<const data::Dataset>& test = run.test;
+  const app::Predictions p = app::predict(*run.model, test, run.transform, batch_size, workers);
   const app::EvalResult r = app::summarize(p.predicted, p.labels, info.class_counts);
 
   nlohmann::json metrics = app::to_json(r);

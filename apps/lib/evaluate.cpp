@@ -1,8 +1,11 @@
 #include "apps/lib/evaluate.h"
 
 #include "autograd/node.h"
+#include "data/dataset_spec.h"
 #include "data/loader.h"
+#include "nn/checkpoint.h"
 #include "tensor/ops.h"
+#include "tensor/safetensors.h"
 
 namespace bcl::app {
 
@@ -23,6 +26,25 @@ Predictions predict(nn::Module& model, std::shared_ptr<const data::Dataset> data
   }
   model.train(was_training);
   return p;
+}
+
+CheckpointOnTestSet load_checkpoint_on_test_set(const std::string& checkpoint,
+                                                const std::string& spec,
+                                                const std::string& program) {
+  CheckpointOnTestSet r;
+  r.info = run_info_from(load_safetensors(checkpoint).metadata, checkpoint);
+  Generator gen(0);
+  r.model = make_model(r.info.facts, gen);
+  nn::load_checkpoint(checkpoint, *r.model);
+  data::DataSplits splits = data::load_dataset(spec);
+  BCL_CHECK(splits.test.num_classes() == r.info.facts.num_classes, program, ": ", spec, " has ",
+            splits.test.num_classes(), " classes but ", checkpoint, " was trained on ",
+            r.info.facts.num_classes);
+  r.transform.views.push_back(
+      splits.large_images ? data::large_image_eval_pipeline(r.info.normalization, splits.image_size)
+                          : data::plain_pipeline(r.info.normalization));
+  r.test = std::make_shared<const data::Dataset>(std::move(splits.test));
+  return r;
 }
 
 }  // namespace bcl::app

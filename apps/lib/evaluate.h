@@ -2,10 +2,13 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "apps/lib/run_files.h"
 #include "data/augment.h"
 #include "data/dataset.h"
+#include "nn/bcl_model.h"
 #include "nn/module.h"
 
 namespace bcl::app {
@@ -18,5 +21,19 @@ struct Predictions {
 // without recording gradients. The model's mode is restored afterwards.
 Predictions predict(nn::Module& model, std::shared_ptr<const data::Dataset> dataset,
                     const data::MultiViewTransform& transform, int64_t batch_size, int workers);
+
+// A bcl-train checkpoint ready to run on a dataset's test split: the model with its weights,
+// the run's facts (counts, class names, normalisation), the test set, and the evaluation
+// transform that normalises as training did.
+struct CheckpointOnTestSet {
+  RunInfo info;
+  std::unique_ptr<nn::BCLModel> model;
+  std::shared_ptr<const data::Dataset> test;
+  data::MultiViewTransform transform;
+};
+// Throws, naming `program`, the spec and the checkpoint, when their class counts differ.
+CheckpointOnTestSet load_checkpoint_on_test_set(const std::string& checkpoint,
+                                                const std::string& spec,
+                                                const std::string& program);
 
 }  // namespace bcl::app

@@ -7,30 +7,13 @@
 #include "autograd/ops.h"
 #include "losses/bcl.h"
 #include "tests/data/data_test_util.h"
+#include "tests/losses/loss_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
 using bcl::test::contains;
 
 namespace {
-
-// Rows of unit length along the last dim.
-Tensor unit(const Tensor& x) {
-  return raw::div(x, raw::sqrt(raw::sum(raw::mul(x, x), {x.dim() - 1}, true)));
-}
-
-Tensor labels_of(const std::vector<int64_t>& y) {
-  return from_vector(std::vector<double>(y.begin(), y.end()), {static_cast<int64_t>(y.size())},
-                     DType::Int64);
-}
-
-// b labels drawn from the first `used` of the classes, so the rest are absent from the batch.
-std::vector<int64_t> random_labels(int64_t b, int64_t used, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<int64_t> y(b);
-  for (int64_t& v : y) v = static_cast<int64_t>(rng() % static_cast<uint64_t>(used));
-  return y;
-}
 
 // Straight from the definition, in double: no max shift, columns and |B_j| counted one by one.
 double bcl_reference(const Tensor& features, const std::vector<int64_t>& labels,
@@ -76,7 +59,7 @@ double bcl_reference(const Tensor& features, const std::vector<int64_t>& labels,
 }
 
 Tensor permute_rows(const Tensor& x, const std::vector<int64_t>& order) {
-  return raw::index_select(x, 0, labels_of(order));
+  return raw::index_select(x, 0, test::labels_of(order));
 }
 
 Tensor swap_views(const Tensor& features) {
@@ -107,11 +90,11 @@ TEST_CASE("losses/bcl/matches_definition") {
       CAPTURE(k.t);
       CAPTURE(dtype_name(dt));
       ++seed;
-      const Tensor f = unit(test::randn({k.b, 2, k.d}, seed, dt));
-      const Tensor p = unit(test::randn({k.c, k.d}, seed + 100, dt));
-      const std::vector<int64_t> y = random_labels(k.b, k.used, seed);
+      const Tensor f = test::unit_rows(test::randn({k.b, 2, k.d}, seed, dt));
+      const Tensor p = test::unit_rows(test::randn({k.c, k.d}, seed + 100, dt));
+      const std::vector<int64_t> y = test::random_labels(k.b, k.used, seed);
       const double expected = bcl_reference(f, y, p, k.t);  // on the same (rounded) inputs
-      const double got = losses::bcl_loss(f, labels_of(y), p, k.t).item();
+      const double got = losses::bcl_loss(f, test::labels_of(y), p, k.t).item();
       // float64: the two summation orders agree to rounding; float32 (seen: 2e-7): a few ulps of
       // each logit
       // (|z.z|/T <= 1/T) through exp and log.
@@ -130,15 +113,15 @@ TEST_CASE("losses/bcl/hand_computed_single_image") {
   const double t = 0.5, s12 = 0.6 / t, s1p = 0.0 / t, s2p = 0.8 / t;
   const double l1 = std::log((std::exp(s12) + std::exp(s1p)) / 2) - (s12 + s1p) / 2;
   const double l2 = std::log((std::exp(s12) + std::exp(s2p)) / 2) - (s12 + s2p) / 2;
-  CHECK(losses::bcl_loss(f, labels_of({0}), p, t).item() ==
+  CHECK(losses::bcl_loss(f, test::labels_of({0}), p, t).item() ==
         doctest::Approx((l1 + l2) / 2).epsilon(1e-14));
 }
 
 TEST_CASE("gradcheck/bcl_loss") {
   // Repeated classes (0, 2) and absent ones (1, 3); gradients for features and prototypes.
-  const Tensor f = test::param(unit(test::randn({5, 2, 4}, 31)));
-  const Tensor p = test::param(unit(test::randn({4, 4}, 32)));
-  const Tensor y = labels_of({0, 2, 2, 0, 2});
+  const Tensor f = test::param(test::unit_rows(test::randn({5, 2, 4}, 31)));
+  const Tensor p = test::param(test::unit_rows(test::randn({4, 4}, 32)));
+  const Tensor y = test::labels_of({0, 2, 2, 0, 2});
   for (double t : {0.1, 0.5}) {
     CAPTURE(t);
     CHECK_GRADCHECK(
@@ -150,33 +133,33 @@ TEST_CASE("gradcheck/bcl_loss") {
   const Tensor raw_p = test::param(test::randn({3, 3}, 34));
   CHECK_GRADCHECK(
       [&](const std::vector<Tensor>& in) {
-        return losses::bcl_loss(l2_normalize(in[0], 2), labels_of({1, 1, 0, 1}),
+        return losses::bcl_loss(l2_normalize(in[0], 2), test::labels_of({1, 1, 0, 1}),
                                 l2_normalize(in[1], 1), 0.2);
       },
       (std::vector<Tensor>{raw_f, raw_p}));
 }
 
 TEST_CASE("losses/bcl/invariances") {
-  const Tensor f = unit(test::randn({7, 2, 6}, 41));
-  const Tensor p = unit(test::randn({5, 6}, 42));
+  const Tensor f = test::unit_rows(test::randn({7, 2, 6}, 41));
+  const Tensor p = test::unit_rows(test::randn({5, 6}, 42));
   const std::vector<int64_t> y = {3, 0, 3, 3, 1, 0, 3};
-  const double base = losses::bcl_loss(f, labels_of(y), p, 0.1).item();
+  const double base = losses::bcl_loss(f, test::labels_of(y), p, 0.1).item();
 
   // Permuting the images permutes anchors and columns alike.
   const std::vector<int64_t> order = {4, 2, 6, 0, 1, 5, 3};
   std::vector<int64_t> y_perm;
   for (int64_t i : order) y_perm.push_back(y[i]);
-  CHECK(losses::bcl_loss(permute_rows(f, order), labels_of(y_perm), p, 0.1).item() ==
+  CHECK(losses::bcl_loss(permute_rows(f, order), test::labels_of(y_perm), p, 0.1).item() ==
         doctest::Approx(base).epsilon(1e-13));
   // Swapping the two views swaps the halves of the anchors and of the columns.
-  CHECK(losses::bcl_loss(swap_views(f), labels_of(y), p, 0.1).item() ==
+  CHECK(losses::bcl_loss(swap_views(f), test::labels_of(y), p, 0.1).item() ==
         doctest::Approx(base).epsilon(1e-13));
   // Renaming the classes, prototypes' rows moved along: class j becomes sigma[j].
   const std::vector<int64_t> sigma = {2, 4, 0, 1, 3};
   std::vector<int64_t> y_renamed, inverse(5);
   for (int64_t v : y) y_renamed.push_back(sigma[v]);
   for (int64_t j = 0; j < 5; ++j) inverse[sigma[j]] = j;
-  CHECK(losses::bcl_loss(f, labels_of(y_renamed), permute_rows(p, inverse), 0.1).item() ==
+  CHECK(losses::bcl_loss(f, test::labels_of(y_renamed), permute_rows(p, inverse), 0.1).item() ==
         doctest::Approx(base).epsilon(1e-13));
 }
 
@@ -184,9 +167,9 @@ TEST_CASE("losses/bcl/stable_in_float32_at_small_temperature") {
   // At T = 0.005 the self-similarity 1/T = 200 exceeds the other logits by about 200: with the max
   // taken over the whole row (the official code), every other term of the denominator underflows
   // to 0 in float32 and the loss is inf. The max without the self column keeps it finite.
-  const Tensor f64 = unit(test::randn({6, 2, 8}, 51));
-  const Tensor p64 = unit(test::randn({3, 8}, 52));
-  const Tensor y = labels_of({0, 1, 1, 0, 0, 1});
+  const Tensor f64 = test::unit_rows(test::randn({6, 2, 8}, 51));
+  const Tensor p64 = test::unit_rows(test::randn({3, 8}, 52));
+  const Tensor y = test::labels_of({0, 1, 1, 0, 0, 1});
   const Tensor f32 = raw::to_dtype(f64, DType::Float32), p32 = raw::to_dtype(p64, DType::Float32);
   const double l64 = losses::bcl_loss(f64, y, p64, 0.005).item();
   const Tensor f32_param = test::param(f32), p32_param = test::param(p32);
@@ -202,37 +185,37 @@ TEST_CASE("losses/bcl/stable_in_float32_at_small_temperature") {
 }
 
 TEST_CASE("losses/bcl/argument_errors") {
-  const Tensor f = unit(test::randn({3, 2, 4}, 61));
-  const Tensor p = unit(test::randn({2, 4}, 62));
-  const Tensor y = labels_of({0, 1, 1});
+  const Tensor f = test::unit_rows(test::randn({3, 2, 4}, 61));
+  const Tensor p = test::unit_rows(test::randn({2, 4}, 62));
+  const Tensor y = test::labels_of({0, 1, 1});
   CHECK(contains(error_of([&] { losses::bcl_loss(f, y, p, 0.0); }), "temperature"));
   CHECK(contains(error_of([&] { losses::bcl_loss(f, y, p, -1.0); }), "temperature"));
   CHECK(contains(error_of([&] {
-                   losses::bcl_loss(unit(test::randn({3, 3, 4}, 1)), y, p, 0.1);
+                   losses::bcl_loss(test::unit_rows(test::randn({3, 3, 4}, 1)), y, p, 0.1);
                  }),
                  "2 views"));
   CHECK(
       contains(error_of([&] { losses::bcl_loss(raw::narrow(f, 1, 0, 1), y, p, 0.1); }), "2 views"));
   CHECK(contains(error_of([&] {
-                   losses::bcl_loss(unit(test::randn({3, 4}, 1)), y, p, 0.1);
+                   losses::bcl_loss(test::unit_rows(test::randn({3, 4}, 1)), y, p, 0.1);
                  }),
                  "features must be [N, V, D]"));
   CHECK(contains(error_of([&] {
-                   losses::bcl_loss(f, labels_of({0, 1}), p, 0.1);
+                   losses::bcl_loss(f, test::labels_of({0, 1}), p, 0.1);
                  }),
                  "labels must be int64 of shape [3]"));
   CHECK(contains(error_of([&] { losses::bcl_loss(f, raw::to_dtype(y, DType::Float64), p, 0.1); }),
                  "labels must be int64"));
   const std::string out_of_range = error_of([&] {
-    losses::bcl_loss(f, labels_of({0, 2, 1}), p, 0.1);
+    losses::bcl_loss(f, test::labels_of({0, 2, 1}), p, 0.1);
   });
   CHECK(contains(out_of_range, "labels[1] = 2 is outside [0, 2)"));
   CHECK(contains(error_of([&] {
-                   losses::bcl_loss(f, labels_of({0, -1, 1}), p, 0.1);
+                   losses::bcl_loss(f, test::labels_of({0, -1, 1}), p, 0.1);
                  }),
                  "labels[1] = -1"));
   CHECK(contains(error_of([&] {
-                   losses::bcl_loss(f, y, unit(test::randn({2, 5}, 1)), 0.1);
+                   losses::bcl_loss(f, y, test::unit_rows(test::randn({2, 5}, 1)), 0.1);
                  }),
                  "prototypes must be [C, D]"));
   CHECK(contains(error_of([&] { losses::bcl_loss(f, y, raw::to_dtype(p, DType::Float32), 0.1); }),

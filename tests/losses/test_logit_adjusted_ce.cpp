@@ -7,17 +7,13 @@
 #include "autograd/ops.h"
 #include "losses/logit_adjusted_ce.h"
 #include "tests/data/data_test_util.h"
+#include "tests/losses/loss_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
 using bcl::test::contains;
 
 namespace {
-
-Tensor labels_of(const std::vector<int64_t>& y) {
-  return from_vector(std::vector<double>(y.begin(), y.end()), {static_cast<int64_t>(y.size())},
-                     DType::Int64);
-}
 
 // -1/N sum_i log( pi_{y_i}^tau exp(f_{i y_i}) / sum_c pi_c^tau exp(f_ic) ), in double.
 double reference(const Tensor& logits, const std::vector<int64_t>& labels,
@@ -68,7 +64,7 @@ TEST_CASE("losses/logit_adjusted_ce/matches_definition") {
       CAPTURE(dtype_name(dt));
       CAPTURE(tau);
       const Tensor logits = test::randn({8, 6}, 200 + static_cast<uint64_t>(tau * 10), dt);
-      const double got = losses::logit_adjusted_cross_entropy(logits, labels_of(y),
+      const double got = losses::logit_adjusted_cross_entropy(logits, test::labels_of(y),
                                                               losses::log_prior(counts, tau, dt))
                              .item();
       // float32: the offset and logits rounded (|z| < 12), log-softmax in float32.
@@ -80,7 +76,7 @@ TEST_CASE("losses/logit_adjusted_ce/matches_definition") {
 
 TEST_CASE("losses/logit_adjusted_ce/special_cases") {
   const Tensor logits = test::randn({5, 4}, 211);
-  const Tensor y = labels_of({3, 1, 1, 0, 2});
+  const Tensor y = test::labels_of({3, 1, 1, 0, 2});
   const double plain = cross_entropy(logits, y).item();
   // tau = 0 and equal counts both reduce to plain cross-entropy (a constant offset cancels).
   CHECK(losses::logit_adjusted_cross_entropy(logits, y,
@@ -91,7 +87,7 @@ TEST_CASE("losses/logit_adjusted_ce/special_cases") {
             .item() == doctest::Approx(plain).epsilon(1e-14));
   // Permuting the batch leaves the mean unchanged.
   const Tensor offset = losses::log_prior({9, 1, 4, 2}, 1.0, DType::Float64);
-  const Tensor order = labels_of({4, 0, 3, 1, 2});
+  const Tensor order = test::labels_of({4, 0, 3, 1, 2});
   CHECK(losses::logit_adjusted_cross_entropy(raw::index_select(logits, 0, order),
                                              raw::index_select(y, 0, order), offset)
             .item() ==
@@ -101,7 +97,7 @@ TEST_CASE("losses/logit_adjusted_ce/special_cases") {
 
 TEST_CASE("gradcheck/logit_adjusted_cross_entropy") {
   const Tensor logits = test::param(test::randn({6, 5}, 221));
-  const Tensor y = labels_of({0, 0, 4, 2, 0, 2});
+  const Tensor y = test::labels_of({0, 0, 4, 2, 0, 2});
   const Tensor offset = losses::log_prior({100, 40, 10, 3, 1}, 1.0, DType::Float64);
   CHECK_GRADCHECK(
       [&](const std::vector<Tensor>& in) {
@@ -112,7 +108,7 @@ TEST_CASE("gradcheck/logit_adjusted_cross_entropy") {
 
 TEST_CASE("losses/logit_adjusted_ce/argument_errors") {
   const Tensor logits = test::randn({3, 4}, 231);
-  const Tensor y = labels_of({0, 3, 1});
+  const Tensor y = test::labels_of({0, 3, 1});
   const Tensor offset = losses::log_prior({4, 3, 2, 1}, 1.0, DType::Float64);
   auto error_of = [](auto&& fn) { return test::error_message(fn); };
   CHECK(contains(error_of([&] { losses::logit_adjusted_cross_entropy(logits, y, Tensor()); }),
@@ -128,11 +124,11 @@ TEST_CASE("losses/logit_adjusted_ce/argument_errors") {
                  }),
                  "offset is float32"));
   CHECK(contains(error_of([&] {
-                   losses::logit_adjusted_cross_entropy(logits, labels_of({0, 4, 1}), offset);
+                   losses::logit_adjusted_cross_entropy(logits, test::labels_of({0, 4, 1}), offset);
                  }),
                  "logit_adjusted_cross_entropy: cross_entropy:"));
   CHECK(contains(error_of([&] {
-                   losses::logit_adjusted_cross_entropy(logits, labels_of({0, 1}), offset);
+                   losses::logit_adjusted_cross_entropy(logits, test::labels_of({0, 1}), offset);
                  }),
                  "labels must be int64 of shape [3]"));
   CHECK(contains(
