@@ -22,6 +22,26 @@ bool cuda_available() {
   return cuda_device_count() > 0;
 }
 
+CudaAllocatorStats cuda_allocator_stats() {
+#ifdef BCL_CUDA
+  return cuda::allocator_stats();
+#else
+  return {};
+#endif
+}
+
+void release_cuda_cache() {
+#ifdef BCL_CUDA
+  cuda::release_cache();
+#endif
+}
+
+void cuda_synchronize() {
+#ifdef BCL_CUDA
+  if (cuda_available()) cuda::synchronize();
+#endif
+}
+
 void copy_between_devices(const Tensor& dst, const Tensor& src) {
   BCL_CHECK(dst.shape() == src.shape(), "copy_between_devices: shapes ", shape_str(dst.shape()),
             " (dst) and ", shape_str(src.shape()), " (src) differ");

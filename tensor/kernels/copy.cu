@@ -18,7 +18,7 @@ template <class Dst, class Src>
 void launch_copy(const Tensor& dst, const Tensor& src) {
   const int64_t n = dst.numel();
   if (n == 0) return;
-  copy_kernel<Dst, Src><<<cuda::blocks_for(n), cuda::kThreadsPerBlock>>>(
+  copy_kernel<Dst, Src><<<cuda::blocks_for(n), cuda::kThreadsPerBlock, 0, cuda::stream()>>>(
       static_cast<Dst*>(dst.raw_data()), static_cast<const Src*>(src.raw_data()), n,
       cuda::strided_geometry<2>({dst, src}, "copy"));
   BCL_CUDA_CHECK_LAUNCH();
@@ -45,7 +45,7 @@ template <class T>
 void fill_cuda(const Tensor& x, double value) {
   const int64_t n = x.numel();
   if (n == 0) return;
-  fill_kernel<T><<<cuda::blocks_for(n), cuda::kThreadsPerBlock>>>(
+  fill_kernel<T><<<cuda::blocks_for(n), cuda::kThreadsPerBlock, 0, cuda::stream()>>>(
       x.data<T>(), static_cast<T>(value), n, cuda::strided_geometry<1>({x}, "fill"));
   BCL_CUDA_CHECK_LAUNCH();
 }

@@ -8,7 +8,7 @@
 #include <array>
 #include <cstdint>
 
-#include "tensor/kernels/cuda_check.h"
+#include "tensor/kernels/cuda_context.h"
 #include "tensor/tensor.h"
 
 namespace bcl::cuda {
