@@ -16,14 +16,22 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
 
 Tensor l2_normalize(const Tensor& x, int64_t dim, double eps) {
   const int64_t d = normalize_dim(dim, x.dim(), "l2_normalize");
+  // With n = ||x|| along dim and y = x / max(n, eps):
+  //   n > eps:  dy/dx = (I - y y^T) / n, so dx = (g - y sum(g y)) / n;
+  //   n <= eps: y = x / eps is linear,    so dx = g / eps.
+  if (d == x.dim() - 1) {  // the common case, one fused kernel each way
+    raw::L2NormalizeParts parts = raw::l2_normalize_last(x, eps);
+    return record(
+        "l2_normalize", parts.out, {x},
+        [y = detach(parts.out), denom = parts.denom, eps](const Tensor& g) -> std::vector<Tensor> {
+          return {raw::l2_normalize_last_backward(g, y, denom, eps)};
+        });
+  }
   Tensor norm = raw::sqrt(raw::sum(raw::mul(x, x), {d}, /*keepdim=*/true));
   Tensor eps_t = scalar(eps, x.dtype(), x.device());
   Tensor denom = raw::maximum(norm, eps_t);
   Tensor y = raw::div(x, denom);
   Tensor norm_active = raw::gt(norm, eps_t);  // 1 where the norm, not eps, is the divisor
-  // With n = ||x|| along dim and y = x / max(n, eps):
-  //   n > eps:  dy/dx = (I - y y^T) / n, so dx = (g - y sum(g y)) / n;
-  //   n <= eps: y = x / eps is linear,    so dx = g / eps.
   return record("l2_normalize", y, {x},
                 [y = detach(y), denom, norm_active, d](const Tensor& g) -> std::vector<Tensor> {
                   Tensor radial =
@@ -55,24 +63,24 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& o
               device_name(logits.device()));
   }
 
-  Tensor z = offset.defined() ? raw::add(logits, offset) : logits;
-  Tensor log_p = raw::log_softmax(z, 1);
-  Tensor picked;
+  // One fused kernel gives -log softmax(z_i)[y_i] per row and the row's max and log-sum-exp,
+  // from which the backward's kernel recomputes softmax(z).
+  raw::CrossEntropyParts parts;
   try {
-    picked = raw::gather_labels(log_p, labels);  // the kernel checks the label values
+    parts = raw::cross_entropy_forward(logits, labels, offset);  // checks the label values
   } catch (const Error& e) {
     throw Error(std::string("cross_entropy: ") + e.what());
   }
-  Tensor loss = raw::neg(raw::mean(picked));
+  Tensor loss = raw::mean(parts.nll);
   // L = -1/N sum_i log softmax(z_i)[y_i] with z = logits + offset (dz/dlogits = I), so
   //   dL/dlogits_ij = (softmax(z_i)_j - [j == y_i]) / N.
-  return record("cross_entropy", loss, {logits},
-                [log_p, labels](const Tensor& g) -> std::vector<Tensor> {
-                  const int64_t n = log_p.size(0), c = log_p.size(1);
-                  Tensor d = raw::exp(log_p);
-                  raw::add_(d, raw::one_hot(labels, c, d.dtype()), -1.0);
-                  return {raw::mul(d, raw::mul_scalar(g, 1.0 / static_cast<double>(n)))};
-                });
+  return record(
+      "cross_entropy", loss, {logits},
+      [logits = detach(logits), labels, offset, row_max = parts.row_max,
+       log_sum = parts.log_sum](const Tensor& g) -> std::vector<Tensor> {
+        const double inv_n = 1.0 / static_cast<double>(logits.size(0));
+        return {raw::cross_entropy_backward(g, inv_n, logits, labels, offset, row_max, log_sum)};
+      });
 }
 
 }  // namespace bcl

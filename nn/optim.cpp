@@ -29,14 +29,30 @@ void SGD::step() {
   for (const auto& [name, p] : params_) {
     const Tensor grad = p.grad();
     if (!grad.defined()) continue;
+    auto it = momentum_.find(name);
+    const bool first_step = it == momentum_.end();
+    // The fused kernel updates p (and buf) in place, so both must be contiguous; any layout of
+    // the gradient will do (the front-end reads a contiguous copy).
+    const bool fused = p.is_contiguous() && grad.shape() == p.shape() &&
+                       grad.dtype() == p.dtype() && grad.device() == p.device() &&
+                       (mu == 0 || first_step || it->second.is_contiguous());
+    if (fused) {
+      Tensor buf;
+      if (mu != 0) buf = first_step ? empty(p.shape(), p.dtype(), p.device()) : it->second;
+      raw::sgd_step_(p, grad, buf,
+                     {options_.lr, mu, options_.weight_decay, options_.nesterov, first_step});
+      // Kept only once written: a step that threw leaves no uninitialised buffer behind.
+      if (mu != 0 && first_step) momentum_.emplace(name, buf);
+      continue;
+    }
+    // The same update as raw ops, one pass each (the fused kernel rounds every step as these do).
     Tensor d = grad;  // becomes g', then the step direction
     if (options_.weight_decay != 0) {
       d = raw::clone(grad);
       raw::add_(d, p, options_.weight_decay);
     }
     if (mu != 0) {
-      auto it = momentum_.find(name);
-      if (it == momentum_.end()) {
+      if (first_step) {
         it = momentum_.emplace(name, raw::clone(d)).first;
       } else {
         raw::mul_(it->second, mu);

@@ -266,4 +266,62 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 // Given y = log_softmax(x): dx = dy - exp(y) * sum(dy) along dim.
 Tensor log_softmax_backward(const Tensor& grad_out, const Tensor& y, int64_t dim);
 
+// ---- Fused ops (tensor/ops_fused.cpp): one kernel where the composition takes several --------
+// Each gives the result of the composition it replaces (named below), on the CPU bit for bit
+// unless stated.
+
+// Cross-entropy parts for logits [N, C], labels [N] Int64 and an optional offset [C] (undefined
+// means none; e.g. the logit adjustment tau * log prior), with z = logits + offset:
+//   nll[i] = -log softmax(z_i)[y_i]  (= -gather_labels(log_softmax(z, 1), labels)),
+//   row_max[i] = max_j z_ij,  log_sum[i] = log sum_j exp(z_ij - row_max[i]),
+// the last two being all the backward needs besides the inputs. A label outside [0, C) throws
+// "gather_labels: labels[i] = v is out of range [0, C)", the message of the op this one absorbs
+// (for CUDA labels that means a copy of the labels to the host, which waits for the stream).
+struct CrossEntropyParts {
+  Tensor nll;
+  Tensor row_max;
+  Tensor log_sum;
+};
+CrossEntropyParts cross_entropy_forward(const Tensor& logits, const Tensor& labels,
+                                        const Tensor& offset);
+// grad_logits_ij = (softmax(z_i)_j - [j == y_i]) * (grad_i * scale), with softmax(z_i)_j =
+// exp((z_ij - row_max[i]) - log_sum[i]) recomputed from the saved parts. grad has one element
+// (used for every row: the gradient of a mean, with scale 1 / N) or shape [N].
+Tensor cross_entropy_backward(const Tensor& grad, double scale, const Tensor& logits,
+                              const Tensor& labels, const Tensor& offset, const Tensor& row_max,
+                              const Tensor& log_sum);
+
+// L2 normalisation along the last dim: out = x / denom, denom = max(||x||_2, eps) of shape x's
+// with the last dim 1 (sqrt(sum(x * x)) then maximum(norm, eps) as in the composition; a NaN norm
+// stays NaN). Forward and backward agree with the composition to an ulp or so, not bit for bit: the
+// loops may contract a * b + c into an FMA where the composition rounds a * b first.
+struct L2NormalizeParts {
+  Tensor out;
+  Tensor denom;
+};
+L2NormalizeParts l2_normalize_last(const Tensor& x, double eps);
+// Its backward given y = out: along the last dim,
+//   dx = (g - (y * sum(g * y)) * [denom > eps]) / denom,
+// i.e. (g - y sum(g y)) / ||x|| where the norm is the divisor and g / eps where eps is.
+Tensor l2_normalize_last_backward(const Tensor& grad_out, const Tensor& y, const Tensor& denom,
+                                  double eps);
+
+// One torch.optim.SGD step (dampening 0) on a parameter, in place, elementwise:
+//   d = g + weight_decay * p            (when weight_decay != 0)
+//   buf = first_step ? d : momentum * buf + d,  d = nesterov ? d + momentum * buf : buf
+//                                       (when momentum != 0; buf is unused and may be undefined
+//                                        otherwise)
+//   p -= lr * d
+// with each step rounded as raw::add_ and raw::mul_ round it, so it equals that composition bit
+// for bit on the CPU. param and momentum_buf must be contiguous; grad is read only.
+struct SgdStepParams {
+  double lr = 0;
+  double momentum = 0;
+  double weight_decay = 0;
+  bool nesterov = false;
+  bool first_step = false;  // buf is written, not read
+};
+void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buf,
+               const SgdStepParams& s);
+
 }  // namespace bcl::raw
