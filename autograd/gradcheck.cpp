@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "autograd/node.h"
+#include "tensor/device.h"
 #include "tensor/ops.h"
 #include "tensor/random.h"
 
@@ -14,8 +15,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   bool any = false;
   for (const Tensor& x : inputs) {
     if (!x.defined() || !x.requires_grad()) continue;
-    BCL_CHECK(x.dtype() == DType::Float64 && x.device() == Device::CPU && x.is_contiguous(),
-              "gradcheck: inputs that require grad must be contiguous float64 CPU tensors");
+    BCL_CHECK(x.dtype() == DType::Float64 && x.is_contiguous(),
+              "gradcheck: inputs that require grad must be contiguous float64 tensors");
     x.impl()->grad.reset();
     any = true;
   }
@@ -24,10 +25,11 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   // Analytic: backpropagate the weighting r, i.e. dL/dout for L = sum(out * r).
   Tensor out = f(inputs);
   BCL_CHECK(out.requires_grad(), "gradcheck: the output does not depend on any input");
+  // Drawn on the CPU, so that the weighting is the same whatever device f runs on.
   Tensor r = empty(out.shape(), DType::Float64);
   Generator gen(opts.seed);
   raw::normal_(r, 0.0, 1.0, gen);
-  backward(out, r);
+  backward(out, raw::to_device(r, out.device()));
   const std::vector<double> weights = r.to_vector();
 
   NoGradGuard no_grad;
@@ -45,14 +47,26 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     if (!x.defined() || !x.requires_grad()) continue;
     const std::vector<double> analytic =
         x.grad().defined() ? x.grad().to_vector() : std::vector<double>(x.numel(), 0.0);
-    double* p = x.data<double>();
+    // On the CPU each element is written in place. On another device x's values are read once,
+    // and each perturbed element is copied in alone, through a one-element view of x.
+    const bool on_cpu = x.device() == Device::CPU;
+    double* p = on_cpu ? x.data<double>() : nullptr;
+    const std::vector<double> values = on_cpu ? std::vector<double>() : x.to_vector();
     for (int64_t i = 0; i < x.numel(); ++i) {
-      const double x0 = p[i];
-      p[i] = x0 + h;
+      const Tensor element = on_cpu ? Tensor() : make_view(x, {}, {}, x.offset() + i);
+      auto set = [&](double v) {
+        if (on_cpu) {
+          p[i] = v;
+        } else {
+          copy_between_devices(element, scalar(v, DType::Float64));
+        }
+      };
+      const double x0 = on_cpu ? p[i] : values[static_cast<size_t>(i)];
+      set(x0 + h);
       const double plus = loss();
-      p[i] = x0 - h;
+      set(x0 - h);
       const double minus = loss();
-      p[i] = x0;
+      set(x0);
       const double numeric = (plus - minus) / (2 * h);
       if (opts.skip_kinks) {
         const double forward = (plus - base) / h, backward_diff = (base - minus) / h;

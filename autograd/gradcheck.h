@@ -35,7 +35,9 @@ struct GradcheckResult {
   std::string message;  // the first failing element, or a summary
 };
 
-// inputs: float64 tensors; those with requires_grad are checked.
+// inputs: float64 tensors; those with requires_grad are checked, and must be contiguous. They may
+// live on any device (f then runs there): the weighting r is drawn on the CPU, and the elements
+// are perturbed one at a time by small copies, so a CUDA check is slow but needs no extra kernels.
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                           const std::vector<Tensor>& inputs, const GradcheckOptions& opts = {});
 
