@@ -1,6 +1,7 @@
 // bcl-eval: evaluates a bcl-train checkpoint on a dataset's test split.
 //
 //   build/bcl-eval --checkpoint runs/bs/last.safetensors --data folder:DIR [--out FILE]
+//                  [--device cpu|cuda]
 //
 // Writes FILE (default: eval_metrics.json beside the checkpoint) with the fields of bcl-train's
 // metrics.json and the confusion matrix. The many/medium/few groups use the training counts
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "apps/lib/device_flag.h"
 #include "apps/lib/evaluate.h"
 #include "apps/lib/metrics.h"
 #include "apps/lib/run_files.h"
@@ -18,8 +20,9 @@ using namespace bcl;
 namespace {
 
 int evaluate(const std::string& checkpoint, const std::string& spec, std::string out,
-             int64_t batch_size, int workers) {
-  app::CheckpointOnTestSet run = app::load_checkpoint_on_test_set(checkpoint, spec, "bcl-eval");
+             int64_t batch_size, int workers, Device device) {
+  app::CheckpointOnTestSet run =
+      app::load_checkpoint_on_test_set(checkpoint, spec, "bcl-eval", device);
   const app::RunInfo& info = run.info;
   const std::shared_ptr<const data::Dataset>& test = run.test;
   const app::Predictions p = app::predict(*run.model, test, run.transform, batch_size, workers);
@@ -33,6 +36,7 @@ int evaluate(const std::string& checkpoint, const std::string& spec, std::string
   metrics["confusion"] = r.confusion;
   metrics["checkpoint"] = checkpoint;
   metrics["data"] = spec;
+  metrics["device"] = device_name(device);
   if (out.empty())
     out = (std::filesystem::path(checkpoint).parent_path() / "eval_metrics.json").string();
   app::write_text_atomically(out, metrics.dump(2) + "\n");
@@ -55,9 +59,17 @@ int main(int argc, char** argv) {
   app.add_option("--out", out, "metrics file (default: eval_metrics.json beside the checkpoint)");
   app.add_option("--batch-size", batch_size)->check(CLI::PositiveNumber);
   app.add_option("--workers", workers)->check(CLI::Range(0, 64));
+  std::string device = "cpu";
+  app::add_device_flag(app, device);
   CLI11_PARSE(app, argc, argv);
+  Device dev = Device::CPU;
   try {
-    return evaluate(checkpoint, spec, out, batch_size, workers);
+    dev = app::parse_device_flag(device);  // before any file is read: fails at startup
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return evaluate(checkpoint, spec, out, batch_size, workers, dev);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bcl-eval: error: %s\n", e.what());
     return 1;

@@ -1,6 +1,7 @@
 // bcl-geometry: the geometry of a checkpoint's contrastive branch on a test set.
 //
 //   build/bcl-geometry --checkpoint runs/bcl/last.safetensors --data folder:DIR [--out FILE]
+//                      [--device cpu|cuda]
 //
 // Computes, on the test split (apps/lib/geometry.h): the class means of the normalised
 // projections, their pairwise cosines, the mean and max deviation of those cosines from the
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "apps/lib/device_flag.h"
 #include "apps/lib/evaluate.h"
 #include "apps/lib/geometry.h"
 #include "apps/lib/run_files.h"
@@ -21,8 +23,9 @@ using namespace bcl;
 namespace {
 
 int run(const std::string& checkpoint, const std::string& spec, std::string out, int64_t batch_size,
-        int workers) {
-  app::CheckpointOnTestSet run = app::load_checkpoint_on_test_set(checkpoint, spec, "bcl-geometry");
+        int workers, Device device) {
+  app::CheckpointOnTestSet run =
+      app::load_checkpoint_on_test_set(checkpoint, spec, "bcl-geometry", device);
   const app::RunInfo& info = run.info;
   const std::shared_ptr<const data::Dataset>& test = run.test;
   const app::Geometry g =
@@ -31,6 +34,7 @@ int run(const std::string& checkpoint, const std::string& spec, std::string out,
   nlohmann::json j = app::to_json(g);
   j["checkpoint"] = checkpoint;
   j["data"] = spec;
+  j["device"] = device_name(device);
   j["class_names"] = info.class_names;
   if (out.empty())
     out = (std::filesystem::path(checkpoint).parent_path() / "geometry.json").string();
@@ -55,9 +59,17 @@ int main(int argc, char** argv) {
   app.add_option("--out", out, "JSON file (default: geometry.json beside the checkpoint)");
   app.add_option("--batch-size", batch_size)->check(CLI::PositiveNumber);
   app.add_option("--workers", workers)->check(CLI::Range(0, 64));
+  std::string device = "cpu";
+  app::add_device_flag(app, device);
   CLI11_PARSE(app, argc, argv);
+  Device dev = Device::CPU;
   try {
-    return run(checkpoint, spec, out, batch_size, workers);
+    dev = app::parse_device_flag(device);  // before any file is read: fails at startup
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return run(checkpoint, spec, out, batch_size, workers, dev);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bcl-geometry: error: %s\n", e.what());
     return 1;

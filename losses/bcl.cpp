@@ -22,12 +22,14 @@ Tensor bcl_loss(const Tensor& features, const Tensor& labels, const Tensor& prot
   detail::check_labels(op, labels, b, c);
   const DType dt = features.dtype();
 
-  // Masks and weights over [2B anchors, 2B + C columns], built on the CPU from the labels.
+  // Masks and weights over [2B anchors, 2B + C columns], built on the CPU from the labels (a few
+  // small integer ops), then moved to the features' device in one copy each.
+  const Device host = Device::CPU;
   const Tensor column_labels =
-      raw::concat({detail::repeat_labels(labels, 2), arange(c, DType::Int64)}, 0);  // [K]
-  const Tensor anchor_labels = raw::narrow(column_labels, 0, 0, m);                 // [M]
-  const Tensor self = raw::to_dtype(raw::eq(raw::unsqueeze(arange(m, DType::Int64), 1),
-                                            raw::unsqueeze(arange(k, DType::Int64), 0)),
+      raw::concat({detail::repeat_labels(labels, 2), arange(c, DType::Int64, host)}, 0);  // [K]
+  const Tensor anchor_labels = raw::narrow(column_labels, 0, 0, m);                       // [M]
+  const Tensor self = raw::to_dtype(raw::eq(raw::unsqueeze(arange(m, DType::Int64, host), 1),
+                                            raw::unsqueeze(arange(k, DType::Int64, host), 0)),
                                     dt);
   const Tensor same = raw::to_dtype(
       raw::eq(raw::unsqueeze(anchor_labels, 1), raw::unsqueeze(column_labels, 0)), dt);
@@ -38,7 +40,7 @@ Tensor bcl_loss(const Tensor& features, const Tensor& labels, const Tensor& prot
   const Tensor class_size = raw::sum(raw::one_hot(column_labels, c, dt), {0});       // [C]
   const Tensor column_class_size = raw::index_select(class_size, 0, column_labels);  // [K]
   const Tensor weight =
-      raw::div(ones({}, dt), raw::sub(raw::unsqueeze(column_class_size, 0), positive));
+      raw::div(ones({}, dt, host), raw::sub(raw::unsqueeze(column_class_size, 0), positive));
 
   const Device dev = features.device();
   const Tensor z = detail::views_to_rows(features);                         // [M, D]

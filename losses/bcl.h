@@ -17,7 +17,8 @@
 // classes from dominating the gradient.
 //
 // Shapes: features [B, 2, D] and prototypes [C, D], floating point of one dtype and device,
-// L2-normalised by the caller; labels [B] int64 in [0, C) -> scalar. Differentiable with respect
+// L2-normalised by the caller; labels [B] int64 in [0, C), on any device (they are read on the
+// host, where the masks are built) -> scalar on the features' device. Differentiable with respect
 // to the features and the prototypes.
 #pragma once
 

@@ -12,13 +12,14 @@ Tensor supcon_loss(const Tensor& features, const Tensor& labels, double temperat
   const int64_t views = features.size(1), a = features.size(0) * views;
   const DType dt = features.dtype();
 
-  // Masks over [A, A], built on the CPU from the labels, then moved to the features' device.
-  const Tensor y = detail::repeat_labels(labels, views);
-  const Tensor idx = arange(a, DType::Int64);
+  // Masks over [A, A], built on the CPU from the labels (the count of anchors below is needed on
+  // the host anyway), then moved to the features' device in one copy each.
+  const Tensor y = detail::repeat_labels(labels, views);  // on the CPU
+  const Tensor idx = arange(a, DType::Int64, Device::CPU);
   const Tensor self = raw::to_dtype(raw::eq(raw::unsqueeze(idx, 1), raw::unsqueeze(idx, 0)), dt);
   const Tensor same = raw::to_dtype(raw::eq(raw::unsqueeze(y, 1), raw::unsqueeze(y, 0)), dt);
   const Tensor positive = raw::sub(same, self);
-  const Tensor has_positive = raw::gt(raw::sum(positive, {1}), zeros({}, dt));
+  const Tensor has_positive = raw::gt(raw::sum(positive, {1}), zeros({}, dt, positive.device()));
   const double anchors = raw::sum(has_positive).item();
   // With V >= 2 every anchor has its other views, so only V = 1 can get here.
   BCL_CHECK(anchors > 0, op, ": no anchor has a positive: one view per image and all ",

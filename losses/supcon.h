@@ -13,7 +13,8 @@
 // by T / base_temperature (1 at its defaults); neither applies here.
 //
 // Shapes: features [N, V, D] floating point, L2-normalised along D by the caller
-// (l2_normalize(x, 2)); labels [N] int64 (any values, equal means same class) -> scalar.
+// (l2_normalize(x, 2)); labels [N] int64 (any values, equal means same class), on any device
+// (they are read on the host, where the masks are built) -> scalar on the features' device.
 // Differentiable with respect to the features.
 #pragma once
 

@@ -1,16 +1,22 @@
 #include "nn/checkpoint.h"
 
+#include "tensor/ops.h"
 #include "tensor/safetensors.h"
 
 namespace bcl::nn {
 
 void save_checkpoint(const std::string& path, const Module& model, const CheckpointExtras& extras) {
-  TensorMap tensors = model.state_dict();
+  // The file is the CPU's: a model or optimiser on the GPU is copied to host memory first
+  // (to_device returns CPU tensors themselves, uncopied).
+  TensorMap tensors;
+  for (const auto& [name, tensor] : model.state_dict()) {
+    tensors.emplace(name, raw::to_device(tensor, Device::CPU));
+  }
   for (const auto& [section, entries] : extras.sections) {
     BCL_CHECK(!section.empty() && section.find('/') == std::string::npos,
               "save_checkpoint: invalid section name \"", section, "\" (non-empty, without '/')");
     for (const auto& [name, tensor] : entries) {
-      tensors.emplace(section + "/" + name, tensor);
+      tensors.emplace(section + "/" + name, raw::to_device(tensor, Device::CPU));
     }
   }
   save_safetensors(path, tensors, extras.metadata);

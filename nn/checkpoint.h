@@ -22,11 +22,14 @@ struct CheckpointExtras {
   std::map<std::string, std::string> metadata;
 };
 
+// The model and the sections may live on any device; the file always holds CPU tensors, so a
+// checkpoint written on the GPU loads on a machine without one.
 void save_checkpoint(const std::string& path, const Module& model,
                      const CheckpointExtras& extras = {});
 
-// Loads the model's tensors into `model` (Module::load_state_dict, strict or not) and returns the
-// sections and metadata. Errors name the file.
+// Loads the model's tensors into `model` (Module::load_state_dict, strict or not), each copied onto
+// the device of the tensor it replaces, and returns the sections (CPU tensors: SGD's
+// load_state_dict moves them beside their parameters) and metadata. Errors name the file.
 CheckpointExtras load_checkpoint(const std::string& path, Module& model, bool strict = true);
 
 }  // namespace bcl::nn

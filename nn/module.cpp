@@ -173,4 +173,11 @@ void Module::to(Device device) {
   }
 }
 
+Device Module::device() const {
+  std::vector<std::pair<std::string, Tensor*>> slots;
+  collect("", true, slots);
+  collect("", false, slots);
+  return slots.empty() ? Device::CPU : slots.front().second->device();
+}
+
 }  // namespace bcl::nn

@@ -57,21 +57,27 @@ class Module {
   int64_t num_parameters() const;  // the number of trainable scalars
   std::vector<std::pair<std::string, Module*>> named_children() const;
 
-  // Parameters and buffers by full name.
+  // Parameters and buffers by full name: the module's own tensors (not copies), on its device.
+  // nn/checkpoint.h copies them to the CPU when it saves.
   std::map<std::string, Tensor> state_dict() const;
 
   // Copies each entry of `state` into the tensor of the same name. Every entry is checked first
   // (names, shapes, dtypes), so a failed load leaves the module unchanged. Strict: the names must
   // match exactly, else the error lists the missing and unexpected ones. Not strict: those are
-  // skipped and returned; a shape or dtype mismatch is an error either way.
+  // skipped and returned; a shape or dtype mismatch is an error either way. The entries may be on
+  // any device: each is copied onto the device of the tensor it replaces.
   LoadResult load_state_dict(const std::map<std::string, Tensor>& state, bool strict = true);
 
   // Drops every parameter's gradient.
   void zero_grad();
 
-  // Moves every parameter and buffer to `device`. Tensors are replaced, so do this before handing
-  // parameters() to an optimiser.
+  // Moves every parameter and buffer (BatchNorm's running statistics and num_batches_tracked
+  // included) of the whole subtree to `device`. Tensors are replaced, so do this before handing
+  // parameters() to an optimiser; gradients are dropped.
   void to(Device device);
+  // Where the module's tensors live: the device of its first parameter or buffer (modules are
+  // moved as a whole by to()), or the CPU when it has none.
+  Device device() const;
 
  protected:
   // Registers a member tensor. A parameter is marked requires_grad.

@@ -16,9 +16,13 @@ Predictions predict(nn::Module& model, std::shared_ptr<const data::Dataset> data
   NoGradGuard no_grad;
   data::DataLoader loader(dataset, transform, data::eval_loader_options(batch_size, workers));
   loader.start_epoch(0);
+  // The forward runs where the model is; the logits come back to the CPU for the argmax and the
+  // metrics (the labels never leave it).
+  const Device device = model.device();
   Predictions p;
   for (data::Batch b; loader.next(b);) {
-    const Tensor pred = raw::argmax(model.forward(b.views[0]), 1);
+    const Tensor logits = model.forward(raw::to_device(b.views[0], device));
+    const Tensor pred = raw::argmax(raw::to_device(logits, Device::CPU), 1);
     const int64_t* pp = pred.data<int64_t>();
     const int64_t* lp = b.labels.data<int64_t>();
     p.predicted.insert(p.predicted.end(), pp, pp + pred.numel());
@@ -29,13 +33,14 @@ Predictions predict(nn::Module& model, std::shared_ptr<const data::Dataset> data
 }
 
 CheckpointOnTestSet load_checkpoint_on_test_set(const std::string& checkpoint,
-                                                const std::string& spec,
-                                                const std::string& program) {
+                                                const std::string& spec, const std::string& program,
+                                                Device device) {
   CheckpointOnTestSet r;
   r.info = run_info_from(load_safetensors(checkpoint).metadata, checkpoint);
   Generator gen(0);
   r.model = make_model(r.info.facts, gen);
   nn::load_checkpoint(checkpoint, *r.model);
+  r.model->to(device);
   data::DataSplits splits = data::load_dataset(spec);
   BCL_CHECK(splits.test.num_classes() == r.info.facts.num_classes, program, ": ", spec, " has ",
             splits.test.num_classes(), " classes but ", checkpoint, " was trained on ",

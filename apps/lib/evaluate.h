@@ -18,7 +18,8 @@ struct Predictions {
 };
 
 // Puts the model in eval mode (BatchNorm uses its running statistics) and argmaxes its logits,
-// without recording gradients. The model's mode is restored afterwards.
+// without recording gradients. The model's mode is restored afterwards. The forward runs on the
+// model's device (Module::device()); the logits are copied back to the CPU.
 Predictions predict(nn::Module& model, std::shared_ptr<const data::Dataset> dataset,
                     const data::MultiViewTransform& transform, int64_t batch_size, int workers);
 
@@ -31,9 +32,10 @@ struct CheckpointOnTestSet {
   std::shared_ptr<const data::Dataset> test;
   data::MultiViewTransform transform;
 };
-// Throws, naming `program`, the spec and the checkpoint, when their class counts differ.
+// The model is loaded on the CPU and then moved to `device`. Throws, naming `program`, the spec and
+// the checkpoint, when their class counts differ.
 CheckpointOnTestSet load_checkpoint_on_test_set(const std::string& checkpoint,
-                                                const std::string& spec,
-                                                const std::string& program);
+                                                const std::string& spec, const std::string& program,
+                                                Device device = Device::CPU);
 
 }  // namespace bcl::app

@@ -97,10 +97,13 @@ Geometry measure_geometry(nn::BCLModel& model, std::shared_ptr<const data::Datas
   NoGradGuard no_grad;
   data::DataLoader loader(dataset, transform, data::eval_loader_options(batch_size, workers));
   loader.start_epoch(0);
+  // The forward runs where the model is; the projections come back to the CPU batch by batch.
+  const Device device = model.device();
   std::vector<Tensor> parts;
   std::vector<int64_t> labels;
   for (data::Batch b; loader.next(b);) {
-    parts.push_back(model.forward_all(b.views[0]).projections);
+    const Tensor z = model.forward_all(raw::to_device(b.views[0], device)).projections;
+    parts.push_back(raw::to_device(z, Device::CPU));
     const int64_t* lp = b.labels.data<int64_t>();
     labels.insert(labels.end(), lp, lp + b.labels.numel());
   }

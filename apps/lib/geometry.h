@@ -40,7 +40,8 @@ struct Geometry {
 Geometry geometry_from_projections(const Tensor& projections, const std::vector<int64_t>& labels,
                                    int64_t num_classes);
 
-// Runs the model in eval mode over the dataset (no gradients) and measures its projections.
+// Runs the model in eval mode over the dataset (no gradients), on the model's device, and
+// measures its projections (copied back to the CPU).
 Geometry measure_geometry(nn::BCLModel& model, std::shared_ptr<const data::Dataset> dataset,
                           const data::MultiViewTransform& transform, int64_t batch_size,
                           int workers);

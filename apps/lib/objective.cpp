@@ -11,7 +11,8 @@ Objective::Objective(const ObjectiveOptions& options, const std::vector<int64_t>
     : o_(options) {
   BCL_CHECK(o_.method == "ce" || o_.method == "bs" || contrastive(), "unknown method '", o_.method,
             "' (ce, bs, scl or bcl)");
-  if (o_.method != "ce") log_prior_ = losses::log_prior(class_counts, o_.la_tau, DType::Float32);
+  if (o_.method != "ce")
+    log_prior_ = losses::log_prior(class_counts, o_.la_tau, DType::Float32, o_.device);
 }
 
 Objective::Outputs Objective::forward(nn::BCLModel& model, const std::vector<Tensor>& batch) const {
@@ -35,8 +36,11 @@ Objective::Outputs Objective::forward(nn::BCLModel& model, const std::vector<Ten
 
 Objective::Terms Objective::loss(const Outputs& out, const Tensor& labels) const {
   Terms t;
-  t.ce = log_prior_.defined() ? losses::logit_adjusted_cross_entropy(out.logits, labels, log_prior_)
-                              : cross_entropy(out.logits, labels);
+  // Made on options.device; a model elsewhere gets a copy (raw::to_device: none when it is there).
+  const Tensor prior =
+      log_prior_.defined() ? raw::to_device(log_prior_, out.logits.device()) : Tensor();
+  t.ce = prior.defined() ? losses::logit_adjusted_cross_entropy(out.logits, labels, prior)
+                         : cross_entropy(out.logits, labels);
   if (!contrastive()) {
     t.total = t.ce;
     return t;

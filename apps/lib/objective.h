@@ -23,6 +23,7 @@ struct ObjectiveOptions {
   std::string method = "ce";  // ce | bs | scl | bcl
   double la_tau = 1.0;        // logit adjustment of bs, scl and bcl
   double alpha = 2.0, beta = 0.6, temperature = 0.1;
+  Device device = Device::CPU;  // the model's: where the log-prior offset lives
 };
 
 class Objective {
@@ -45,6 +46,7 @@ class Objective {
   struct Terms {
     Tensor total, ce, contrastive;  // contrastive undefined for ce and bs
   };
+  // labels [B] int64, on the outputs' device (the losses need them there).
   Terms loss(const Outputs& out, const Tensor& labels) const;
 
  private:

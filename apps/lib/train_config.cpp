@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "apps/lib/device_flag.h"
+
 namespace bcl::app {
 
 void add_train_flags(CLI::App& app, TrainConfig& c) {
@@ -77,6 +79,7 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->capture_default_str();
   app.add_option("--milestones", c.milestones_text,
                  "epochs where step multiplies the rate by 0.1, e.g. 160,180");
+  add_device_flag(app, c.device);
   app.add_option("--seed", c.seed, "model initialisation, data order and augmentation")
       ->capture_default_str();
   app.add_option("--threads", c.threads, "OpenMP threads (0: default)")
@@ -116,6 +119,7 @@ void validate(TrainConfig& c) {
                                  "each must be in [1, --epochs], got " + std::to_string(m));
   if (c.schedule == "step" && c.milestones.empty())
     throw CLI::ValidationError("--milestones", "--schedule step needs --milestones");
+  parse_device_flag(c.device);
 }
 
 }  // namespace bcl::app

@@ -42,6 +42,7 @@ struct TrainConfig {
   std::string milestones_text;
   std::vector<int64_t> milestones;
   // Run
+  std::string device = "cpu";  // cpu | cuda (apps/lib/device_flag.h)
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default
   std::string out = "runs/latest";
@@ -52,8 +53,8 @@ struct TrainConfig {
 // Registers every field as a flag (--data, --imbalance, ..., --config FILE).
 void add_train_flags(CLI::App& app, TrainConfig& cfg);
 
-// Parses --milestones and makes the cross-flag checks CLI11 cannot express; throws
-// CLI::ValidationError naming the flag.
+// Parses --milestones, makes the cross-flag checks CLI11 cannot express, and checks that --device
+// can run here (cuda needs a CUDA=1 build and a GPU); throws CLI::ValidationError naming the flag.
 void validate(TrainConfig& cfg);
 
 }  // namespace bcl::app

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "apps/lib/device_flag.h"
 #include "apps/lib/evaluate.h"
 #include "apps/lib/geometry.h"
 #include "apps/lib/objective.h"
@@ -148,10 +149,14 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
             " images, fewer than one batch of --batch-size ", cfg.batch_size);
 
   // ---- Model, optimiser, schedule -------------------------------------------------------------
+  // The model is made on the CPU (the same initial weights on either device) and moved before the
+  // optimiser takes its parameters, so the momentum buffers are made beside them.
+  const Device device = parse_device_flag(cfg.device);
   Generator gen(cfg.seed);
   const ModelFacts facts = model_facts(cfg, num_classes);
   const std::unique_ptr<nn::BCLModel> model_ptr = make_model(facts, gen);
   nn::BCLModel& model = *model_ptr;
+  model.to(device);
   nn::SGDOptions so;
   so.lr = cfg.lr;
   so.momentum = cfg.momentum;
@@ -173,6 +178,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   oo.alpha = cfg.alpha;
   oo.beta = cfg.beta;
   oo.temperature = cfg.temperature;
+  oo.device = device;
   const Objective objective(oo, counts);
 
   // ---- Resume -------------------------------------------------------------------------------
@@ -183,6 +189,8 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   std::vector<EpochRecord> history;
   if (cfg.resume) {
     BCL_CHECK(fs::exists(checkpoint), "--resume: there is no checkpoint at ", checkpoint);
+    // The file holds CPU tensors; loading copies them onto the model's and optimiser's device, so
+    // a run may resume on the other device (bitwise equality holds only on the same one).
     nn::CheckpointExtras extras = nn::load_checkpoint(checkpoint, model);
     optimizer.load_state_dict(extras.sections["optimizer"]);
     first_epoch = std::stoll(extras.metadata.at("epoch"));
@@ -206,13 +214,13 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
 
   std::printf(
       "bcl-train: %s on %s (%lld train images, %lld classes, %lld test), %s, %lld "
-      "epochs of %lld steps, %d threads, normalize mean (%.4f, %.4f, %.4f) std (%.4f, %.4f, "
-      "%.4f)\n",
+      "epochs of %lld steps, device %s, %d threads, normalize mean (%.4f, %.4f, %.4f) std (%.4f, "
+      "%.4f, %.4f)\n",
       cfg.model.c_str(), cfg.data.c_str(), (long long)train_data->size(), (long long)num_classes,
       (long long)test_data->size(), cfg.method.c_str(), (long long)cfg.epochs, (long long)iters,
-      omp_get_max_threads(), splits.normalization.mean[0], splits.normalization.mean[1],
-      splits.normalization.mean[2], splits.normalization.std[0], splits.normalization.std[1],
-      splits.normalization.std[2]);
+      cfg.device.c_str(), omp_get_max_threads(), splits.normalization.mean[0],
+      splits.normalization.mean[1], splits.normalization.mean[2], splits.normalization.std[0],
+      splits.normalization.std[1], splits.normalization.std[2]);
   std::fflush(stdout);
 
   // ---- Train --------------------------------------------------------------------------------
@@ -228,14 +236,17 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
     for (data::Batch b; loader.next(b);) {
       lr = schedule.lr_at(step);
       optimizer.set_lr(lr);
-      const Objective::Terms terms = objective.loss(objective.forward(model, b.views), b.labels);
+      // The loader's workers build batches on the CPU; the step runs where the model is.
+      const std::vector<Tensor> views = to_device(b.views, device);
+      const Tensor labels = raw::to_device(b.labels, device);
+      const Objective::Terms terms = objective.loss(objective.forward(model, views), labels);
       const Tensor& loss = terms.total;
       optimizer.zero_grad();
       backward(loss);
       optimizer.step();
       ++step;
       ++batch_index;
-      const double l = loss.item();
+      const double l = loss.item();  // item() copies to the host (waiting for the GPU)
       BCL_CHECK(std::isfinite(l), "bcl-train: the loss became ", l, " at epoch ", epoch + 1,
                 " step ", batch_index, " (try a lower --lr)");
       loss_sum += l;
@@ -302,6 +313,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   metrics["confusion"] = last_eval.confusion;
   metrics["method"] = cfg.method;
   metrics["epochs"] = cfg.epochs;
+  metrics["device"] = cfg.device;
   // The projections mean something only where a contrastive loss trained the head.
   std::optional<Geometry> geometry;
   if (objective.contrastive()) {
@@ -318,6 +330,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
                   {"data", cfg.data},
                   {"imbalance", std::to_string(cfg.imbalance) + " (" + cfg.imbalance_type + ")"},
                   {"epochs", std::to_string(cfg.epochs)},
+                  {"device", cfg.device},
                   {"train time", Progress::format_duration(train_seconds)}};
   report.epochs = history;
   report.final_result = last_eval;
