@@ -38,13 +38,23 @@ endif
 # OpenBLAS, its OpenMP build: it shares our OpenMP thread pool and runs single-threaded when
 # called inside a parallel region. The pthread build (Debian's default libopenblas.so) runs its
 # own pool, and its threads fight ours for the two cores (tens of times slower here).
-BLAS_DIR := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/openblas-openmp /usr/lib/aarch64-linux-gnu/openblas-openmp))
-BLAS_INC := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/aarch64-linux-gnu/openblas-openmp /usr/include/openblas))
+# Both can be given on the command line (scripts/device_check.sh does, on a machine without the
+# Debian packages); EXTRA_INC and EXTRA_LIB add folders of headers and libraries the same way.
+BLAS_DIR ?= $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/openblas-openmp /usr/lib/aarch64-linux-gnu/openblas-openmp))
+BLAS_INC ?= $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/aarch64-linux-gnu/openblas-openmp /usr/include/openblas))
 ifneq ($(BLAS_INC),)
   CXXFLAGS += -I$(BLAS_INC)
 endif
 ifneq ($(BLAS_DIR),)
   LDLIBS := -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) $(LDLIBS)
+endif
+EXTRA_INC ?=
+EXTRA_LIB ?=
+ifneq ($(EXTRA_INC),)
+  CXXFLAGS += -isystem $(EXTRA_INC)
+endif
+ifneq ($(EXTRA_LIB),)
+  LDLIBS := -L$(EXTRA_LIB) -Wl,-rpath,$(EXTRA_LIB) $(LDLIBS)
 endif
 
 LIB_DIRS := tensor tensor/kernels autograd nn data losses
@@ -62,11 +72,12 @@ ifeq ($(CUDA),1)
   ifeq ($(NVCC),)
     $(error CUDA=1 but nvcc is not on the PATH)
   endif
-  CUDNN_INC := $(firstword $(dir $(wildcard $(CUDA_HOME)/include/cudnn.h /usr/local/include/cudnn.h /usr/include/cudnn.h /usr/include/x86_64-linux-gnu/cudnn.h)))
-  CUDNN_LIB := $(firstword $(dir $(wildcard $(CUDA_HOME)/lib64/libcudnn.so /usr/local/lib/libcudnn.so /usr/lib/x86_64-linux-gnu/libcudnn.so $(CUDNN_LIB_DIR)/libcudnn.so*)))
+  CUDNN_INC ?= $(firstword $(dir $(wildcard $(CUDA_HOME)/include/cudnn.h /usr/local/include/cudnn.h /usr/include/cudnn.h /usr/include/x86_64-linux-gnu/cudnn.h)))
+  CUDNN_LIB ?= $(firstword $(dir $(wildcard $(CUDA_HOME)/lib64/libcudnn.so /usr/local/lib/libcudnn.so /usr/lib/x86_64-linux-gnu/libcudnn.so $(CUDNN_LIB_DIR)/libcudnn.so*)))
   CU_SRCS   := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cu))
   CXXFLAGS  += -DBCL_CUDA -I$(CUDA_HOME)/include $(if $(CUDNN_INC),-I$(CUDNN_INC))
   NVCCFLAGS := -std=c++17 -O3 -I. -I$(CUDA_HOME)/include $(if $(CUDNN_INC),-I$(CUDNN_INC)) -DBCL_CUDA \
+               $(if $(EXTRA_INC),-isystem $(EXTRA_INC)) \
                -Xcompiler -fPIC,-Wall,-Wextra --expt-relaxed-constexpr -MMD -MP \
                -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
   LDLIBS    += -L$(CUDA_HOME)/lib64 $(if $(CUDNN_LIB),-L$(CUDNN_LIB)) -lcudnn -lcublas -lcudart \
