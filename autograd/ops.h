@@ -90,6 +90,12 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 // offset [C] or undefined (logit adjustment: offset = tau * log prior). Offset is not
 // differentiated.
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& offset = Tensor());
+// The per-anchor losses [M] of SupCon (num_classes 0) and BCL (num_classes C) from their logits
+// [M, K] (similarities / temperature) and image labels [N], in the layout and with the definition
+// of raw::contrastive_forward (tensor/ops.h): loss_i = -1/|P(i)| sum_{p in P(i)} log(exp(L_ip) /
+// sum_{k != i} w_ik exp(L_ik)), 0 for an anchor without a positive. Labels are not
+// differentiated.
+Tensor contrastive_anchor_losses(const Tensor& logits, const Tensor& labels, int64_t num_classes);
 
 // ---- Shape and indexing ---------------------------------------------------------------------
 Tensor reshape(const Tensor& x, const Shape& shape);

@@ -17,9 +17,10 @@
 // classes from dominating the gradient.
 //
 // Shapes: features [B, 2, D] and prototypes [C, D], floating point of one dtype and device,
-// L2-normalised by the caller; labels [B] int64 in [0, C), on any device (they are read on the
-// host, where the masks are built) -> scalar on the features' device. Differentiable with respect
-// to the features and the prototypes.
+// L2-normalised by the caller; labels [B] int64 in [0, C), on any device (their range is checked
+// on the host, which waits for the GPU when they live there; no mask is ever built: the fused
+// kernel of tensor/kernels/contrastive.h reads the labels) -> scalar on the features' device.
+// Differentiable with respect to the features and the prototypes.
 #pragma once
 
 #include "autograd/ops.h"

@@ -51,8 +51,8 @@ Tensor repeat_labels(const Tensor& labels, int64_t views) {
   return raw::reshape(raw::expand(raw::unsqueeze(y, 0), {views, y.size(0)}), {views * y.size(0)});
 }
 
-Tensor contrastive_anchor_losses(const Tensor& logits, const Tensor& self, const Tensor& positive,
-                                 const Tensor& weight) {
+Tensor anchor_losses_from_masks(const Tensor& logits, const Tensor& self, const Tensor& positive,
+                                const Tensor& weight) {
   const Tensor neg_inf =
       scalar(-std::numeric_limits<double>::infinity(), logits.dtype(), logits.device());
   // Raw ops: m is detached.
@@ -66,6 +66,65 @@ Tensor contrastive_anchor_losses(const Tensor& logits, const Tensor& self, const
       raw::maximum(raw::sum(positive, {1}), ones({}, logits.dtype(), logits.device()));
   const Tensor mean_positive = sum(shifted * positive, {1}) / count;
   return log_denominator - mean_positive;
+}
+
+Tensor supcon_loss_composed(const Tensor& features, const Tensor& labels, double temperature) {
+  const char* op = "supcon_loss";
+  const int64_t views = features.size(1), a = features.size(0) * views;
+  const DType dt = features.dtype();
+
+  // Masks over [A, A], built on the CPU from the labels (the count of anchors below is needed on
+  // the host anyway), then moved to the features' device in one copy each.
+  const Tensor y = repeat_labels(labels, views);  // on the CPU
+  const Tensor idx = arange(a, DType::Int64, Device::CPU);
+  const Tensor self = raw::to_dtype(raw::eq(raw::unsqueeze(idx, 1), raw::unsqueeze(idx, 0)), dt);
+  const Tensor same = raw::to_dtype(raw::eq(raw::unsqueeze(y, 1), raw::unsqueeze(y, 0)), dt);
+  const Tensor positive = raw::sub(same, self);
+  const Tensor has_positive = raw::gt(raw::sum(positive, {1}), zeros({}, dt, positive.device()));
+  const double anchors = raw::sum(has_positive).item();
+  // With V >= 2 every anchor has its other views, so only V = 1 can get here.
+  BCL_CHECK(anchors > 0, op, ": no anchor has a positive: one view per image and all ",
+            features.size(0), " labels distinct; give two views or repeat a label");
+
+  const Device dev = features.device();
+  const Tensor z = views_to_rows(features);                           // [A, D]
+  const Tensor logits = matmul(z, transpose(z, 0, 1)) / temperature;  // [A, A]
+  const Tensor per_anchor = anchor_losses_from_masks(logits, raw::to_device(self, dev),
+                                                     raw::to_device(positive, dev), Tensor());
+  return sum(per_anchor * raw::to_device(has_positive, dev)) / anchors;
+}
+
+Tensor bcl_loss_composed(const Tensor& features, const Tensor& labels, const Tensor& prototypes,
+                         double temperature) {
+  const int64_t b = features.size(0), c = prototypes.size(0), m = 2 * b, k = m + c;
+  const DType dt = features.dtype();
+
+  // Masks and weights over [2B anchors, 2B + C columns], built on the CPU from the labels (a few
+  // small integer ops), then moved to the features' device in one copy each.
+  const Device host = Device::CPU;
+  const Tensor column_labels =
+      raw::concat({repeat_labels(labels, 2), arange(c, DType::Int64, host)}, 0);  // [K]
+  const Tensor anchor_labels = raw::narrow(column_labels, 0, 0, m);               // [M]
+  const Tensor self = raw::to_dtype(raw::eq(raw::unsqueeze(arange(m, DType::Int64, host), 1),
+                                            raw::unsqueeze(arange(k, DType::Int64, host), 0)),
+                                    dt);
+  const Tensor same = raw::to_dtype(
+      raw::eq(raw::unsqueeze(anchor_labels, 1), raw::unsqueeze(column_labels, 0)), dt);
+  const Tensor positive = raw::sub(same, self);
+  // n_j = columns of class j (2 per image, 1 prototype); the anchor's own class loses the anchor:
+  // |B_j| = n_j - [j == y_i], which is n_{y_k} - positive_ik for column k (0 on self, where the
+  // term is absent anyway). Always >= 1: a class has its prototype.
+  const Tensor class_size = raw::sum(raw::one_hot(column_labels, c, dt), {0});       // [C]
+  const Tensor column_class_size = raw::index_select(class_size, 0, column_labels);  // [K]
+  const Tensor weight =
+      raw::div(ones({}, dt, host), raw::sub(raw::unsqueeze(column_class_size, 0), positive));
+
+  const Device dev = features.device();
+  const Tensor z = views_to_rows(features);                                 // [M, D]
+  const Tensor columns = concat({z, prototypes}, 0);                        // [K, D]
+  const Tensor logits = matmul(z, transpose(columns, 0, 1)) / temperature;  // [M, K]
+  return mean(anchor_losses_from_masks(logits, raw::to_device(self, dev),
+                                       raw::to_device(positive, dev), raw::to_device(weight, dev)));
 }
 
 }  // namespace bcl::losses::detail

@@ -14,8 +14,8 @@
 //
 // Shapes: features [N, V, D] floating point, L2-normalised along D by the caller
 // (l2_normalize(x, 2)); labels [N] int64 (any values, equal means same class), on any device
-// (they are read on the host, where the masks are built) -> scalar on the features' device.
-// Differentiable with respect to the features.
+// (read on the host only when V = 1, to count the anchors that have a positive) -> scalar on the
+// features' device. Differentiable with respect to the features.
 #pragma once
 
 #include "autograd/ops.h"

@@ -324,4 +324,39 @@ struct SgdStepParams {
 void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buf,
                const SgdStepParams& s);
 
+// ---- Contrastive losses (tensor/ops_contrastive.cpp): the row-wise part of SupCon and BCL -----
+// Everything between the similarity product and the per-anchor loss, one kernel each way (the
+// products themselves stay on matmul). The layout is the losses' (losses/supcon.h, losses/bcl.h):
+// the M = V N anchors are the V views of N images, view-major (anchor v N + n is view v of image
+// n, label labels[n]); the K columns are the M anchors, then, when num_classes C > 0, the C class
+// prototypes (column M + j has label j), so K = M + C. logits [M, K] are the similarities already
+// divided by the temperature, labels [N] Int64 on the logits' device. With
+//   P(i) = {k != i : y_k = y_i}, the positives of anchor i,
+//   w_ik = 1 when C = 0 (SupCon), and 1 / (n_{y_k} - [k in P(i)]) when C > 0 (BCL's class
+//          averaging: n_j = V |{n : y_n = j}| + 1 columns have class j, |B_j| of losses/bcl.h),
+//   m_i  = max_{k != i} L_ik,
+//   log_denom_i = log sum_{k != i} w_ik exp(L_ik - m_i),
+//   loss_i = log_denom_i - 1/|P(i)| sum_{k in P(i)} (L_ik - m_i), and 0 when P(i) is empty,
+// i.e. loss_i = -1/|P(i)| sum_{p in P(i)} log(exp(L_ip) / sum_{k != i} w_ik exp(L_ik)). The
+// [M, K] masks are never built: the kernels compare labels. The results agree with the
+// composition of losses/contrastive_common.h to rounding (float64 ~1e-15 relative), not bit for
+// bit. With C > 0 every label must lie in [0, C): CPU labels are checked here ("labels[i] = v is
+// out of range [0, C)"); CUDA labels are not read back, which would wait for the stream (bcl_loss
+// checks its labels itself first), and an out-of-range one makes the weights it reaches NaN, never
+// an out-of-bounds read. With C = 0 labels may take any values.
+struct ContrastiveParts {
+  Tensor loss;         // [M]
+  Tensor row_max;      // [M], m_i
+  Tensor log_denom;    // [M]
+  Tensor positives;    // [M], |P(i)| in the logits' dtype
+  Tensor class_count;  // [C], n_j in the logits' dtype; undefined when C = 0
+};
+ContrastiveParts contrastive_forward(const Tensor& logits, const Tensor& labels,
+                                     int64_t num_classes);
+// grad [M] (dL/dloss_i) -> dL/dlogits [M, K] from the saved parts (C = parts.class_count's size):
+//   grad_ik = grad_i (w_ik exp((L_ik - m_i) - log_denom_i) - [k in P(i)] / |P(i)|)  for k != i,
+// 0 at k = i and on the rows of anchors without a positive. parts.loss is not read.
+Tensor contrastive_backward(const Tensor& grad, const Tensor& logits, const Tensor& labels,
+                            const ContrastiveParts& parts);
+
 }  // namespace bcl::raw
