@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "tensor/kernels/augment_params.h"
 #include "tensor/tensor.h"
 
 namespace bcl {
@@ -358,5 +359,50 @@ ContrastiveParts contrastive_forward(const Tensor& logits, const Tensor& labels,
 // 0 at k = i and on the rows of anchors without a positive. parts.loss is not read.
 Tensor contrastive_backward(const Tensor& grad, const Tensor& logits, const Tensor& labels,
                             const ContrastiveParts& parts);
+
+// ---- Batched augmentation (tensor/ops_augment.cpp) -------------------------------------------
+// Views of a batch of uint8 images held on a device, made there: per-sample parameters drawn from
+// (seed, epoch, sample index, view) by tensor/kernels/augment_params.h (the draws of data/'s
+// augment_generator and ops), then the pixels, normalised into float32 [N, 3, size, size]. Two
+// views: crop-flip (random crop with zero padding, flip, optional Cutout) and sim (random resized
+// crop, flip, colour jitter, grayscale). data/gpu_views.h makes BCL's three views from these.
+// `count` uint8 HWC images of height x width x 3, back to back, in the bytes of a contiguous Int64
+// tensor of ceil(count * height * width * 3 / 8) elements, zero-padded at the end. bcl has no
+// uint8 dtype; the words are never read as numbers, and copies move them bit for bit.
+struct PackedImages {
+  Tensor bytes;
+  int64_t count = 0, height = 0, width = 0;
+};
+// pixels: count * height * width * 3 bytes on the host.
+PackedImages pack_images(const uint8_t* pixels, int64_t count, int64_t height, int64_t width,
+                         Device device);
+std::vector<uint8_t> unpack_images(const PackedImages& images);
+
+// The draws for indices (Int64 [N], any device; the dataset index of each sample) on images of
+// height x width: Int64 [N, augment::kCropFlipWords or kSimWords] on the indices' device, one
+// CropFlipParams or SimParams per row. Bad configurations throw (crop-flip needs
+// height, width + 2 padding >= size; sim needs 0 < scale_lo <= scale_hi, 0 < ratio_lo <= ratio_hi,
+// probabilities in [0, 1], non-negative jitter arguments and hue <= 0.5).
+Tensor crop_flip_params(const Tensor& indices, const augment::SampleKey& key,
+                        const augment::CropFlipConfig& cfg, int64_t height, int64_t width);
+Tensor sim_params(const Tensor& indices, const augment::SampleKey& key,
+                  const augment::SimConfig& cfg, int64_t height, int64_t width);
+// Params to and from the host (to inspect draws, or to apply fixed parameters).
+std::vector<augment::CropFlipParams> crop_flip_params_to_host(const Tensor& params);
+std::vector<augment::SimParams> sim_params_to_host(const Tensor& params);
+Tensor crop_flip_params_from_host(const std::vector<augment::CropFlipParams>& params,
+                                  Device device);
+Tensor sim_params_from_host(const std::vector<augment::SimParams>& params, Device device);
+
+// The views of images[indices[i]] under params[i], float32 [N, 3, cfg.size, cfg.size] on the
+// images' device (indices and params must be there too). Only cfg.size is read: the params carry
+// the rest. An index outside [0, images.count) throws when the indices are on the host; on the GPU
+// it is not checked (that would wait for the stream) and the sample's output is NaN instead.
+// augment_sim's boxes must lie inside the images (checked when the params are on the host), and
+// its CUDA kernel holds a view in shared memory: sizes up to 124.
+Tensor augment_crop_flip(const PackedImages& images, const Tensor& indices, const Tensor& params,
+                         const augment::CropFlipConfig& cfg, const augment::ChannelNorm& norm);
+Tensor augment_sim(const PackedImages& images, const Tensor& indices, const Tensor& params,
+                   const augment::SimConfig& cfg, const augment::ChannelNorm& norm);
 
 }  // namespace bcl::raw

@@ -1,0 +1,67 @@
+// data::GpuViews: the dataset packed once on its device, and each batch's three views from the
+// batched augmentation ops (draws, then pixels), one pair of kernel launches per view.
+#include "data/gpu_views.h"
+
+#include <cstring>
+
+#include "tensor/error.h"
+
+namespace bcl::data {
+
+GpuViews::GpuViews(const Dataset& ds, Device device, const Normalization& norm, int64_t size) {
+  BCL_CHECK(!ds.lazy() && !ds.images.empty(), "GpuViews: needs a non-empty dataset held in memory");
+  BCL_CHECK(size > 0, "GpuViews: bad view size ", size);
+  const int64_t h = ds.images.front().height, w = ds.images.front().width;
+  ce_.size = static_cast<int32_t>(size);
+  ce_.padding = static_cast<int32_t>(size / 8);
+  ce_.flip_p = 0.5;
+  BCL_CHECK(h + 2 * ce_.padding >= size && w + 2 * ce_.padding >= size, "GpuViews: images ", h, "x",
+            w, " are smaller than the ", size, "x", size, " crop with padding ", ce_.padding);
+  // The images, back to back, for one upload.
+  std::vector<uint8_t> pixels(static_cast<size_t>(ds.size() * h * w * 3));
+  for (size_t i = 0; i < ds.images.size(); ++i) {
+    const Image& img = ds.images[i];
+    BCL_CHECK(img.height == h && img.width == w, "GpuViews: image ", i, " is ", img.height, "x",
+              img.width, ", image 0 is ", h, "x", w, " (all must have one size)");
+    std::memcpy(pixels.data() + i * img.pixels.size(), img.pixels.data(), img.pixels.size());
+  }
+  images_ = raw::pack_images(pixels.data(), ds.size(), h, w, device);
+  Tensor labels = empty({ds.size()}, DType::Int64);
+  std::memcpy(labels.raw_data(), ds.labels.data(), ds.labels.size() * sizeof(int64_t));
+  labels_ = raw::to_device(labels, device);
+  // sim_pipeline: random_resized_crop(size, scale 0.2..1, ratio 3/4..4/3), flip 0.5,
+  // color_jitter(0.4, 0.4, 0.4, 0.1) with p 0.8, grayscale with p 0.2 (SimConfig's defaults).
+  sim_.size = static_cast<int32_t>(size);
+  norm_ = augment::channel_norm(norm.mean.data(), norm.std.data());
+}
+
+std::vector<Tensor> GpuViews::make(const std::vector<int64_t>& indices, int64_t epoch,
+                                   uint64_t seed) const {
+  const auto n = static_cast<int64_t>(indices.size());
+  for (int64_t i = 0; i < n; ++i) {
+    BCL_CHECK(indices[i] >= 0 && indices[i] < images_.count, "GpuViews: indices[", i,
+              "] = ", indices[i], " is out of range [0, ", images_.count, ")");
+  }
+  Tensor host = empty({n}, DType::Int64);
+  if (n > 0) std::memcpy(host.raw_data(), indices.data(), indices.size() * sizeof(int64_t));
+  return make(raw::to_device(host, device()), epoch, seed);
+}
+
+std::vector<Tensor> GpuViews::make(const Tensor& indices, int64_t epoch, uint64_t seed) const {
+  BCL_CHECK(indices.defined() && indices.device() == device(), "GpuViews: indices must be on ",
+            device_name(device()));
+  std::vector<Tensor> views;
+  for (int32_t view = 0; view < 3; ++view) {
+    const augment::SampleKey key{seed, epoch, view};
+    if (view == 0) {
+      const Tensor params = raw::crop_flip_params(indices, key, ce_, images_.height, images_.width);
+      views.push_back(raw::augment_crop_flip(images_, indices, params, ce_, norm_));
+    } else {
+      const Tensor params = raw::sim_params(indices, key, sim_, images_.height, images_.width);
+      views.push_back(raw::augment_sim(images_, indices, params, sim_, norm_));
+    }
+  }
+  return views;
+}
+
+}  // namespace bcl::data
