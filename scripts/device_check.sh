@@ -45,8 +45,7 @@ note "machine"
   command -v nvcc && nvcc --version | tail -2
   g++ --version | head -1
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' 2>&1
-} > "$OUT/machine.txt" 2>&1
-cat "$OUT/machine.txt"
+} 2>&1 | tee "$WORK/machine.txt"
 
 # ---- 1. dependencies and build ------------------------------------------------------------------
 note "dependencies"

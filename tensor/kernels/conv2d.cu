@@ -40,10 +40,9 @@ namespace {
 
 using cuda::ConvPass;
 
-// ---- Direct kernels
-// ------------------------------------------------------------------------------ One thread per
-// output element, each summing its products in double: slow but plainly correct, for configurations
-// cuDNN cannot run (and, when forced, for tests).
+// ---- Direct kernels ----------------------------------------------------------------------------
+// One thread per output element, each summing its products in double: slow but plainly correct,
+// for configurations cuDNN cannot run (and, when forced, for tests).
 
 struct DirectGeometry {
   int64_t n, c, h, w, o, kh, kw, ho, wo;
@@ -158,8 +157,7 @@ __global__ void add_bias_kernel(T* y, const T* bias, int64_t total, int64_t o, i
   }
 }
 
-// ---- Plans
-// ---------------------------------------------------------------------------------------
+// ---- Plans --------------------------------------------------------------------------------------
 
 struct ConvPlan {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;  // input and output (or their gradients)
@@ -392,8 +390,7 @@ bool use_direct(const ConvPlan*& plan, ConvPass pass, DType dtype, const Conv2dD
   return true;
 }
 
-// ---- Kernels
-// -------------------------------------------------------------------------------------
+// ---- Kernels ------------------------------------------------------------------------------------
 
 template <class T>
 void conv2d_cuda(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out,
