@@ -15,76 +15,19 @@
 #include <cmath>
 
 #include "tensor/kernels/contrastive.h"
+#include "tensor/kernels/cuda_rows.cuh"
 #include "tensor/kernels/cuda_strided.cuh"
 
 namespace bcl {
 namespace {
 
-constexpr int kRowThreads = 256;  // the most threads per row; a power of two, for the trees
-constexpr int64_t kMaxBlocks = 65535;
-
-// The smallest power of two from 32 (one warp) to kRowThreads that covers a row of n.
-int row_threads(int64_t n) {
-  int threads = 32;
-  while (threads < n && threads < kRowThreads) threads *= 2;
-  return threads;
-}
-
-unsigned grid_for(int64_t units) {
-  return static_cast<unsigned>(units < kMaxBlocks ? units : kMaxBlocks);
-}
-
-__device__ float exp_t(float x) {
-  return expf(x);
-}
-__device__ double exp_t(double x) {
-  return exp(x);
-}
-__device__ float log_t(float x) {
-  return logf(x);
-}
-__device__ double log_t(double x) {
-  return log(x);
-}
-__device__ float mul_rn(float a, float b) {
-  return __fmul_rn(a, b);
-}
-__device__ double mul_rn(double a, double b) {
-  return __dmul_rn(a, b);
-}
-
-// The sum of every thread's v over the block (blockDim.x a power of two); every thread gets it.
-__device__ double block_sum(double v, double* shared) {
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s /= 2) {
-    if (threadIdx.x < s) shared[threadIdx.x] += shared[threadIdx.x + s];
-    __syncthreads();
-  }
-  const double total = shared[0];
-  __syncthreads();  // every thread has read shared[0] before it is written again
-  return total;
-}
-
-// The larger of a and b, a NaN winning as in raw::max (and the CPU kernel).
-template <class T>
-__device__ T max_nan(T a, T b) {
-  return b > a || (b != b && a == a) ? b : a;
-}
-
-template <class T>
-__device__ T block_max(T v, T* shared) {
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s /= 2) {
-    if (threadIdx.x < s)
-      shared[threadIdx.x] = max_nan(shared[threadIdx.x], shared[threadIdx.x + s]);
-    __syncthreads();
-  }
-  const T total = shared[0];
-  __syncthreads();
-  return total;
-}
+using cuda::block_sum;
+using cuda::exp_t;
+using cuda::grid_for;
+using cuda::kRowThreads;
+using cuda::log_t;
+using cuda::mul_rn;
+using cuda::row_threads;
 
 // The label of column k: an anchor (k < m) repeats its image's label, a prototype is its class.
 __device__ int64_t column_label(const int64_t* labels, int64_t n, int64_t m, int64_t k) {
@@ -122,9 +65,9 @@ __global__ void contrastive_forward_kernel(const T* logits, const int64_t* label
     const int64_t yi = labels[i % n];
     T mx = -static_cast<T>(INFINITY);
     for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
-      if (j != i) mx = max_nan(mx, row[j]);
+      if (j != i) mx = cuda::MaxNan{}(mx, row[j]);
     }
-    mx = block_max(mx, max_part);
+    mx = cuda::block_reduce(mx, max_part, cuda::MaxNan{});
     double denom = 0, pos_sum = 0, pos_count = 0;
     for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
       if (j == i) continue;

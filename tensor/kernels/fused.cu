@@ -12,90 +12,22 @@
 // mu * buf + d; on such a host the two agree bit for bit.
 #include <cmath>
 
+#include "tensor/kernels/cuda_rows.cuh"
 #include "tensor/kernels/cuda_strided.cuh"
 #include "tensor/kernels/fused.h"
 
 namespace bcl {
 namespace {
 
-constexpr int kRowThreads = 256;  // the most threads per row; a power of two, for the trees
-constexpr int64_t kMaxBlocks = 65535;
-
-// The smallest power of two from 32 (one warp) to kRowThreads that covers a row of n.
-int row_threads(int64_t n) {
-  int threads = 32;
-  while (threads < n && threads < kRowThreads) threads *= 2;
-  return threads;
-}
-
-unsigned grid_for(int64_t units) {
-  return static_cast<unsigned>(units < kMaxBlocks ? units : kMaxBlocks);
-}
-
-__device__ float exp_t(float x) {
-  return expf(x);
-}
-__device__ double exp_t(double x) {
-  return exp(x);
-}
-__device__ float sqrt_t(float x) {
-  return sqrtf(x);
-}
-__device__ double sqrt_t(double x) {
-  return sqrt(x);
-}
-__device__ float mul_rn(float a, float b) {
-  return __fmul_rn(a, b);
-}
-__device__ double mul_rn(double a, double b) {
-  return __dmul_rn(a, b);
-}
-__device__ float add_rn(float a, float b) {
-  return __fadd_rn(a, b);
-}
-__device__ double add_rn(double a, double b) {
-  return __dadd_rn(a, b);
-}
-__device__ float fma_t(float a, float b, float c) {
-  return fmaf(a, b, c);
-}
-__device__ double fma_t(double a, double b, double c) {
-  return fma(a, b, c);
-}
-
-// The sum of every thread's v over the block (blockDim.x a power of two); every thread gets it.
-__device__ double block_sum(double v, double* shared) {
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s /= 2) {
-    if (threadIdx.x < s) shared[threadIdx.x] += shared[threadIdx.x + s];
-    __syncthreads();
-  }
-  const double total = shared[0];
-  __syncthreads();  // every thread has read shared[0] before it is written again
-  return total;
-}
-
-// The max as std::max(a, b) takes it on the CPU: a NaN b never replaces a, so with partials that
-// start at -inf, NaNs are skipped there and here alike.
-template <class T>
-__device__ T max_keep_first(T a, T b) {
-  return a < b ? b : a;
-}
-
-template <class T>
-__device__ T block_max(T v, T* shared) {
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s /= 2) {
-    if (threadIdx.x < s)
-      shared[threadIdx.x] = max_keep_first(shared[threadIdx.x], shared[threadIdx.x + s]);
-    __syncthreads();
-  }
-  const T total = shared[0];
-  __syncthreads();
-  return total;
-}
+using cuda::add_rn;
+using cuda::block_sum;
+using cuda::exp_t;
+using cuda::fma_t;
+using cuda::grid_for;
+using cuda::kRowThreads;
+using cuda::mul_rn;
+using cuda::row_threads;
+using cuda::sqrt_t;
 
 // z = logits + offset; without an offset, the logits themselves (not + 0, which turns -0 into 0).
 template <class T>
@@ -114,8 +46,8 @@ __global__ void cross_entropy_forward_kernel(const T* logits, const T* offset,
     const T* row = logits + i * c;
     T m = -static_cast<T>(INFINITY);
     for (int64_t j = threadIdx.x; j < c; j += blockDim.x)
-      m = max_keep_first(m, logit(row, offset, j));
-    m = block_max(m, max_part);
+      m = cuda::MaxKeepFirst{}(m, logit(row, offset, j));
+    m = cuda::block_reduce(m, max_part, cuda::MaxKeepFirst{});
     double s = 0;
     for (int64_t j = threadIdx.x; j < c; j += blockDim.x)
       s += exp(static_cast<double>(logit(row, offset, j) - m));

@@ -5,6 +5,7 @@
 // ties, NaN propagation, and averages summed in double. Every kernel adds in the CPU's order, so
 // results are the CPU's bit for bit (up to the CPU compiler's choice to fuse a multiply-add in the
 // average's backward), and deterministic.
+#include "tensor/kernels/cuda_rows.cuh"
 #include "tensor/kernels/cuda_strided.cuh"
 #include "tensor/kernels/pool.h"
 
@@ -181,14 +182,6 @@ __device__ int64_t first_window(int64_t i, int64_t stride, int64_t pad, int64_t 
   return lo <= 0 ? 0 : (lo + stride - 1) / stride;
 }
 
-// The product rounded on its own, as the CPU's g = dy * scale, never fused into the next add.
-__device__ float mul_rn(float a, float b) {
-  return __fmul_rn(a, b);
-}
-__device__ double mul_rn(double a, double b) {
-  return __dmul_rn(a, b);
-}
-
 // dx[h, w] = sum over the windows holding (h, w) of dy * scale, gathered per input element in
 // the (oh, ow) order in which the CPU scatters them.
 template <class T>
@@ -205,7 +198,8 @@ __global__ void avg_pool2d_backward_kernel(const T* grad_out, T* grad_in, PoolGe
     const T* gy = grad_out + plane * g.ho * g.wo;
     T acc = T(0);
     for (int64_t oh = oh_begin; oh < oh_end; ++oh) {
-      for (int64_t ow = ow_begin; ow < ow_end; ++ow) acc += mul_rn(gy[oh * g.wo + ow], scale);
+      // mul_rn: the product rounded on its own, as the CPU's g = dy * scale.
+      for (int64_t ow = ow_begin; ow < ow_end; ++ow) acc += cuda::mul_rn(gy[oh * g.wo + ow], scale);
     }
     grad_in[i] = acc;
   }

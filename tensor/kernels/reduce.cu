@@ -11,6 +11,7 @@
 // differs from the CPU's order, so floating sums differ from the CPU's by rounding only.
 #include <type_traits>
 
+#include "tensor/kernels/cuda_rows.cuh"
 #include "tensor/kernels/cuda_strided.cuh"
 #include "tensor/kernels/reduce.h"
 
@@ -21,21 +22,12 @@ namespace {
 template <class T>
 using Accumulator = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
 
-constexpr int kRowThreads = 256;  // the most threads per row; a power of two, for the tree
+using cuda::grid_for;
+using cuda::kRowThreads;
+using cuda::row_threads;
+
 constexpr int kColumnLanes = 32;  // outputs per block in the inner > 1 layout
 constexpr int kColumnRows = 8;    // threads sharing one output's k range (a power of two)
-constexpr int64_t kMaxBlocks = 65535;
-
-// The smallest power of two from 32 (one warp) to kRowThreads that covers a run of n.
-int row_threads(int64_t n) {
-  int threads = 32;
-  while (threads < n && threads < kRowThreads) threads *= 2;
-  return threads;
-}
-
-unsigned grid_for(int64_t units) {
-  return static_cast<unsigned>(units < kMaxBlocks ? units : kMaxBlocks);
-}
 
 template <class T>
 __device__ T store_sum(Accumulator<T> sum, double scale) {
@@ -53,14 +45,8 @@ __global__ void sum_rows_kernel(const T* x, T* out, int64_t rows, int64_t n, dou
     const T* row = x + o * n;
     Accumulator<T> acc = 0;
     for (int64_t k = threadIdx.x; k < n; k += blockDim.x) acc += row[k];
-    partial[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s /= 2) {
-      if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-      __syncthreads();
-    }
-    if (threadIdx.x == 0) out[o] = store_sum<T>(partial[0], scale);
-    __syncthreads();  // partial[0] is read before the next row overwrites it
+    acc = cuda::block_sum(acc, partial);
+    if (threadIdx.x == 0) out[o] = store_sum<T>(acc, scale);
   }
 }
 

@@ -12,77 +12,42 @@
 // another order, so results differ from the CPU's by rounding only.
 #include <limits>
 
+#include "tensor/kernels/cuda_rows.cuh"
 #include "tensor/kernels/cuda_strided.cuh"
 #include "tensor/kernels/softmax.h"
 
 namespace bcl {
 namespace {
 
-constexpr int kMaxRowThreads = 256;  // a power of two, for the tree
-constexpr int64_t kMaxBlocks = 65535;
+using cuda::exp_t;
+using cuda::fma_t;
+using cuda::grid_for;
+using cuda::kRowThreads;
+using cuda::row_threads;
 
-// The smallest power of two from 32 (one warp) to kMaxRowThreads that covers a line of `size`.
-int row_threads(int64_t size) {
-  int threads = 32;
-  while (threads < size && threads < kMaxRowThreads) threads *= 2;
-  return threads;
-}
-
-unsigned grid_for(int64_t lines) {
-  return static_cast<unsigned>(lines < kMaxBlocks ? lines : kMaxBlocks);
-}
-
-// std::max's rule, as in the CPU kernel: a NaN operand b is skipped, so the max never becomes NaN
-// and a NaN in the line shows up through x - max instead.
-template <class T>
-__device__ T larger(T a, T b) {
-  return a < b ? b : a;
-}
-
-__device__ float math_exp(float v) {
-  return expf(v);
-}
-__device__ double math_exp(double v) {
-  return exp(v);
-}
-__device__ float math_fma(float a, float b, float c) {
-  return fmaf(a, b, c);
-}
-__device__ double math_fma(double a, double b, double c) {
-  return fma(a, b, c);
-}
+// Maxes follow std::max's rule, as in the CPU kernel (cuda::MaxKeepFirst): a NaN operand b is
+// skipped, so the max never becomes NaN and a NaN in the line shows up through x - max instead.
+using Larger = cuda::MaxKeepFirst;
 
 // Subtracting the line's max keeps every exp in (0, 1], so large inputs cannot overflow; the
 // result is (x - max) - log sum exp(x - max), with x - max computed in T exactly as on the CPU.
 template <class T>
 __global__ void log_softmax_rows_kernel(const T* x, T* y, int64_t lines, int64_t size) {
-  __shared__ T maxes[kMaxRowThreads];
-  __shared__ double sums[kMaxRowThreads];
+  __shared__ T maxes[kRowThreads];
+  __shared__ double sums[kRowThreads];
   const int t = threadIdx.x;
   for (int64_t line = blockIdx.x; line < lines; line += gridDim.x) {  // uniform across the block
     const T* xl = x + line * size;
     T* yl = y + line * size;
     T max = -std::numeric_limits<T>::infinity();
-    for (int64_t k = t; k < size; k += blockDim.x) max = larger(max, xl[k]);
-    maxes[t] = max;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s /= 2) {
-      if (t < s) maxes[t] = larger(maxes[t], maxes[t + s]);
-      __syncthreads();
-    }
-    max = maxes[0];
+    for (int64_t k = t; k < size; k += blockDim.x) max = Larger{}(max, xl[k]);
+    max = cuda::block_reduce(max, maxes, Larger{});
     double sum = 0;
     for (int64_t k = t; k < size; k += blockDim.x) sum += exp(static_cast<double>(xl[k] - max));
-    sums[t] = sum;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s /= 2) {
-      if (t < s) sums[t] += sums[t + s];
-      __syncthreads();
-    }
+    sum = cuda::block_sum(sum, sums);
     // sum >= 1: the max term contributes exp(0).
-    const T log_sum = static_cast<T>(log(sums[0]));
+    const T log_sum = static_cast<T>(log(sum));
     for (int64_t k = t; k < size; k += blockDim.x) yl[k] = (xl[k] - max) - log_sum;
-    __syncthreads();  // maxes[0] and sums[0] are read before the next line overwrites them
   }
 }
 
@@ -96,7 +61,7 @@ __global__ void log_softmax_columns_kernel(const T* x, T* y, int64_t lines, int6
     const T* xl = x + start;
     T* yl = y + start;
     T max = -std::numeric_limits<T>::infinity();
-    for (int64_t k = 0; k < size; ++k) max = larger(max, xl[k * inner]);
+    for (int64_t k = 0; k < size; ++k) max = Larger{}(max, xl[k * inner]);
     double sum = 0;
     for (int64_t k = 0; k < size; ++k) sum += exp(static_cast<double>(xl[k * inner] - max));
     const T log_sum = static_cast<T>(log(sum));
@@ -125,24 +90,17 @@ void log_softmax_cuda(const Tensor& x, const DimGeometry& g, const Tensor& out) 
 template <class T>
 __global__ void log_softmax_backward_rows_kernel(const T* dy, const T* y, T* dx, int64_t lines,
                                                  int64_t size) {
-  __shared__ double sums[kMaxRowThreads];
+  __shared__ double sums[kRowThreads];
   const int t = threadIdx.x;
   for (int64_t line = blockIdx.x; line < lines; line += gridDim.x) {
     const int64_t start = line * size;
     double sum = 0;
     for (int64_t k = t; k < size; k += blockDim.x) sum += dy[start + k];
-    sums[t] = sum;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s /= 2) {
-      if (t < s) sums[t] += sums[t + s];
-      __syncthreads();
-    }
-    const T sum_t = static_cast<T>(sums[0]);
+    const T sum_t = static_cast<T>(cuda::block_sum(sum, sums));
     for (int64_t k = t; k < size; k += blockDim.x) {
       const int64_t i = start + k;
-      dx[i] = math_fma(-math_exp(y[i]), sum_t, dy[i]);
+      dx[i] = fma_t(-exp_t(y[i]), sum_t, dy[i]);
     }
-    __syncthreads();
   }
 }
 
@@ -158,7 +116,7 @@ __global__ void log_softmax_backward_columns_kernel(const T* dy, const T* y, T* 
     const T sum_t = static_cast<T>(sum);
     for (int64_t k = 0; k < size; ++k) {
       const int64_t i = start + k * inner;
-      dx[i] = math_fma(-math_exp(y[i]), sum_t, dy[i]);
+      dx[i] = fma_t(-exp_t(y[i]), sum_t, dy[i]);
     }
   }
 }
