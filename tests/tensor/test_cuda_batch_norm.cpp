@@ -55,6 +55,17 @@ Tensor cuda_or_undefined(const Tensor& t) {
   return t.defined() ? to_cuda(t) : Tensor();
 }
 
+void check_backward_matches(const raw::BatchNormGrads& gpu, const raw::BatchNormGrads& cpu,
+                            DType dtype) {
+  const double t = tol(dtype);
+  check_cuda_matches(op_name("batch_norm_backward.grad_input", dtype), gpu.grad_input,
+                     cpu.grad_input, t, t);
+  check_cuda_matches(op_name("batch_norm_backward.grad_gamma", dtype), gpu.grad_gamma,
+                     cpu.grad_gamma, sum_atol(dtype), t);
+  check_cuda_matches(op_name("batch_norm_backward.grad_beta", dtype), gpu.grad_beta, cpu.grad_beta,
+                     sum_atol(dtype), t);
+}
+
 }  // namespace
 
 TEST_CASE("cuda/batch_norm_train_matches_cpu") {
@@ -154,7 +165,6 @@ TEST_CASE("cuda/batch_norm_backward_matches_cpu") {
         CAPTURE(dtype_name(dtype));
         CAPTURE(shape_str(shape));
         CAPTURE(with_gamma);
-        const double t = tol(dtype);
         BatchNormCase b = make_case(shape, dtype, 50);
         const Tensor gamma = with_gamma ? b.gamma : Tensor();
         // Both backwards get the CPU forward's saved statistics, so only the backward is compared.
@@ -166,12 +176,7 @@ TEST_CASE("cuda/batch_norm_backward_matches_cpu") {
         raw::BatchNormGrads gpu =
             raw::batch_norm_backward(to_cuda(g), to_cuda(b.x), cuda_or_undefined(gamma),
                                      to_cuda(fwd.save_mean), to_cuda(fwd.save_invstd));
-        check_cuda_matches(op_name("batch_norm_backward.grad_input", dtype), gpu.grad_input,
-                           cpu.grad_input, t, t);
-        check_cuda_matches(op_name("batch_norm_backward.grad_gamma", dtype), gpu.grad_gamma,
-                           cpu.grad_gamma, sum_atol(dtype), t);
-        check_cuda_matches(op_name("batch_norm_backward.grad_beta", dtype), gpu.grad_beta,
-                           cpu.grad_beta, sum_atol(dtype), t);
+        check_backward_matches(gpu, cpu, dtype);
       }
     }
   }
@@ -182,7 +187,6 @@ TEST_CASE("cuda/batch_norm_forward_then_backward_on_gpu") {
   // The GPU backward fed by the GPU forward's own saved statistics, as in training.
   for (DType dtype : {DType::Float32, DType::Float64}) {
     CAPTURE(dtype_name(dtype));
-    const double t = tol(dtype);
     BatchNormCase b = make_case({4, 16, 8, 8}, dtype, 60);
     const Tensor g = test::randn(b.x.shape(), 61, dtype);
     raw::BatchNormOutput fwd_cpu =
@@ -194,12 +198,7 @@ TEST_CASE("cuda/batch_norm_forward_then_backward_on_gpu") {
         raw::batch_norm_train(x_gpu, gamma_gpu, to_cuda(b.beta), Tensor(), Tensor(), 0.1, 1e-5);
     raw::BatchNormGrads gpu = raw::batch_norm_backward(to_cuda(g), x_gpu, gamma_gpu,
                                                        fwd_gpu.save_mean, fwd_gpu.save_invstd);
-    check_cuda_matches(op_name("batch_norm_backward.grad_input", dtype), gpu.grad_input,
-                       cpu.grad_input, t, t);
-    check_cuda_matches(op_name("batch_norm_backward.grad_gamma", dtype), gpu.grad_gamma,
-                       cpu.grad_gamma, sum_atol(dtype), t);
-    check_cuda_matches(op_name("batch_norm_backward.grad_beta", dtype), gpu.grad_beta,
-                       cpu.grad_beta, sum_atol(dtype), t);
+    check_backward_matches(gpu, cpu, dtype);
   }
 }
 

@@ -30,42 +30,16 @@ Tolerance normal_tolerance(DType dtype) {
   return dtype == DType::Float32 ? Tolerance{1e-12, 2.4e-7} : Tolerance{1e-13, 1e-13};
 }
 
-}  // namespace
-
-TEST_CASE("cuda/uniform_matches_cpu_exactly") {
-  if (skip_without_gpu()) return;
-  // (0, 1), a width that is not a power of two, and a negative range.
-  const double ranges[][2] = {{0, 1}, {-0.37, 1.93}, {-5, -2}};
-  for (DType dtype : {DType::Float32, DType::Float64}) {
-    for (const auto& state : kStates) {
-      for (const auto& range : ranges) {
-        for (int64_t n : kSizes) {
-          CAPTURE(dtype_name(dtype));
-          CAPTURE(state[0]);
-          CAPTURE(state[1]);
-          CAPTURE(range[0]);
-          CAPTURE(n);
-          Generator cpu_gen, gpu_gen;
-          cpu_gen.set_state(state[0], state[1]);
-          gpu_gen.set_state(state[0], state[1]);
-          Tensor cpu = empty({n}, dtype);
-          Tensor gpu = empty({n}, dtype, Device::CUDA);
-          raw::uniform_(cpu, range[0], range[1], cpu_gen);
-          raw::uniform_(gpu, range[0], range[1], gpu_gen);
-          // Exact: the same Philox words, exact conversions, and the CPU's one FMA.
-          check_cuda_matches("uniform_", gpu, cpu, 0, 0);
-          CHECK(gpu_gen.offset() == cpu_gen.offset());
-        }
-      }
-    }
-  }
+Tolerance exact(DType) {
+  return {0, 0};
 }
 
-TEST_CASE("cuda/normal_matches_cpu") {
-  if (skip_without_gpu()) return;
-  const double params[][2] = {{0, 1}, {-0.37, 1.93}, {2, 0.01}};
+// Fills n values with `fill` from equal generators on each device, for every dtype, state,
+// parameter pair and size, and compares them with the tolerance tol(dtype).
+template <class Fill>
+void check_fill_matches_cpu(const char* name, const double (&params)[3][2], Fill fill,
+                            Tolerance (*tol)(DType)) {
   for (DType dtype : {DType::Float32, DType::Float64}) {
-    const Tolerance tol = normal_tolerance(dtype);
     for (const auto& state : kStates) {
       for (const auto& p : params) {
         for (int64_t n : kSizes) {
@@ -79,14 +53,36 @@ TEST_CASE("cuda/normal_matches_cpu") {
           gpu_gen.set_state(state[0], state[1]);
           Tensor cpu = empty({n}, dtype);
           Tensor gpu = empty({n}, dtype, Device::CUDA);
-          raw::normal_(cpu, p[0], p[1], cpu_gen);
-          raw::normal_(gpu, p[0], p[1], gpu_gen);
-          check_cuda_matches("normal_", gpu, cpu, tol.atol, tol.rtol);
+          fill(cpu, p[0], p[1], cpu_gen);
+          fill(gpu, p[0], p[1], gpu_gen);
+          const Tolerance t = tol(dtype);
+          check_cuda_matches(name, gpu, cpu, t.atol, t.rtol);
           CHECK(gpu_gen.offset() == cpu_gen.offset());
         }
       }
     }
   }
+}
+
+}  // namespace
+
+TEST_CASE("cuda/uniform_matches_cpu_exactly") {
+  if (skip_without_gpu()) return;
+  // (0, 1), a width that is not a power of two, and a negative range.
+  const double ranges[3][2] = {{0, 1}, {-0.37, 1.93}, {-5, -2}};
+  // Exact: the same Philox words, exact conversions, and the CPU's one FMA.
+  check_fill_matches_cpu(
+      "uniform_", ranges,
+      [](Tensor& t, double lo, double hi, Generator& g) { raw::uniform_(t, lo, hi, g); }, exact);
+}
+
+TEST_CASE("cuda/normal_matches_cpu") {
+  if (skip_without_gpu()) return;
+  const double params[3][2] = {{0, 1}, {-0.37, 1.93}, {2, 0.01}};
+  check_fill_matches_cpu(
+      "normal_", params,
+      [](Tensor& t, double mean, double std, Generator& g) { raw::normal_(t, mean, std, g); },
+      normal_tolerance);
 }
 
 TEST_CASE("cuda/normal_float32_mostly_bit_identical") {
