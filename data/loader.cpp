@@ -15,6 +15,16 @@ constexpr uint32_t kShuffleStream = 0xFFFFFFFF;
 
 }  // namespace
 
+std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch, bool shuffle) {
+  if (!shuffle) {
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), int64_t{0});
+    return order;
+  }
+  Generator gen(derive_seed(seed, static_cast<uint64_t>(epoch), kShuffleStream, kShuffleStream));
+  return random_permutation(n, gen);
+}
+
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, MultiViewTransform transform,
                        const LoaderOptions& options)
     : dataset_(std::move(dataset)), transform_(std::move(transform)), options_(options) {
@@ -47,14 +57,8 @@ int64_t DataLoader::batches_per_epoch() const {
 }
 
 void DataLoader::start_epoch(int64_t epoch) {
-  auto order = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(dataset_->size()));
-  if (options_.shuffle) {
-    Generator gen(
-        derive_seed(options_.seed, static_cast<uint64_t>(epoch), kShuffleStream, kShuffleStream));
-    *order = random_permutation(dataset_->size(), gen);
-  } else {
-    std::iota(order->begin(), order->end(), int64_t{0});
-  }
+  auto order = std::make_shared<std::vector<int64_t>>(
+      epoch_order(dataset_->size(), options_.seed, epoch, options_.shuffle));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++generation_;

@@ -49,6 +49,11 @@ inline LoaderOptions eval_loader_options(int64_t batch_size, int num_workers = 2
   return o;
 }
 
+// The order in which an epoch visits the n samples: a permutation drawn from (seed, epoch) when
+// shuffling, else 0..n-1. The DataLoader's order, exposed for batch sources that make their views
+// elsewhere (data/gpu_views.h) and must visit the samples as the loader does.
+std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch, bool shuffle = true);
+
 struct Batch {
   std::vector<Tensor> views;  // one float32 [B, 3, H, W] per view of the transform
   Tensor labels;              // int64 [B]

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -170,4 +171,29 @@ TEST_CASE("data/loader argument and size errors") {
   DataLoader bad(mixed, {{plain_pipeline(kCifar10Normalization)}}, eval_loader_options(4, 1));
   bad.start_epoch(0);
   CHECK_THROWS_WITH_AS(bad.next(b), doctest::Contains("add a crop or resize"), Error);
+}
+
+TEST_CASE("data/loader visits the samples in epoch_order") {
+  auto ds = pattern_dataset(23);
+  LoaderOptions options;
+  options.batch_size = 4;
+  options.seed = 5;
+  options.num_workers = 0;
+  DataLoader loader(ds, two_views(), options);
+  for (int64_t epoch : {0, 3}) {
+    const std::vector<int64_t> order = epoch_order(23, 5, epoch);
+    std::vector<int64_t> visited;
+    for (const Batch& b : one_epoch(loader, epoch)) {
+      for (int64_t i = 0; i < b.indices.numel(); ++i)
+        visited.push_back(b.indices.data<int64_t>()[i]);
+    }
+    REQUIRE(visited.size() == 20);  // 5 full batches of 4; the last 3 samples dropped
+    CHECK(std::equal(visited.begin(), visited.end(), order.begin()));
+  }
+  // A permutation, new each epoch; unshuffled, the identity.
+  std::vector<int64_t> sorted = epoch_order(23, 5, 0);
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < 23; ++i) CHECK(sorted[static_cast<size_t>(i)] == i);
+  CHECK(epoch_order(23, 5, 0) != epoch_order(23, 5, 1));
+  CHECK(epoch_order(4, 5, 0, /*shuffle=*/false) == std::vector<int64_t>{0, 1, 2, 3});
 }
