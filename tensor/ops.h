@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tensor/kernels/augment_params.h"
+#include "tensor/kernels/augment_policy.h"
 #include "tensor/tensor.h"
 
 namespace bcl {
@@ -404,5 +405,25 @@ Tensor augment_crop_flip(const PackedImages& images, const Tensor& indices, cons
                          const augment::CropFlipConfig& cfg, const augment::ChannelNorm& norm);
 Tensor augment_sim(const PackedImages& images, const Tensor& indices, const Tensor& params,
                    const augment::SimConfig& cfg, const augment::ChannelNorm& norm);
+
+// The "autoaug-cutout" CE view (data::ce_pipeline("autoaug-cutout", ...): random crop with zero
+// padding, flip, AutoAugment's CIFAR-10 policy, Cutout; augment::autoaug_cutout_config(size) gives
+// the pipeline's padding size / 8 and cutout size / 2). The draws: Int64 [N, kAutoAugCutoutWords]
+// on the indices' device, one AutoAugCutoutParams per row; a bad configuration throws (the crop
+// needs height, width + 2 padding >= size).
+Tensor autoaug_cutout_params(const Tensor& indices, const augment::SampleKey& key,
+                             const augment::AutoAugCutoutConfig& cfg, int64_t height,
+                             int64_t width);
+std::vector<augment::AutoAugCutoutParams> autoaug_cutout_params_to_host(const Tensor& params);
+Tensor autoaug_cutout_params_from_host(const std::vector<augment::AutoAugCutoutParams>& params,
+                                       Device device);
+// The views, float32 [N, 3, cfg.size, cfg.size] on the images' device, as augment_crop_flip's
+// (indices and params there too; out-of-range indices throw on the host, give NaN on a GPU). cfg's
+// size and fill are read, the rest comes from the params; sizes up to augment::kMaxPolicyViewSize
+// (64). Params from the host must name ops in [0, 14) and magnitude indices in [0, 9] (checked when
+// they are on the host; on a GPU a step outside does nothing).
+Tensor augment_autoaug_cutout(const PackedImages& images, const Tensor& indices,
+                              const Tensor& params, const augment::AutoAugCutoutConfig& cfg,
+                              const augment::ChannelNorm& norm);
 
 }  // namespace bcl::raw

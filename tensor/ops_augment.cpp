@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "tensor/kernels/augment_batch.h"
+#include "tensor/kernels/augment_policy_batch.h"
 #include "tensor/ops.h"
 
 namespace bcl {
@@ -224,6 +225,87 @@ Tensor augment_sim(const PackedImages& images, const Tensor& indices, const Tens
   Tensor out = empty({o.indices.numel(), 3, cfg.size, cfg.size}, DType::Float32, device);
   sim_kernels().get(device, DType::Float32)(images.bytes, o.geometry, o.indices, o.params, norm,
                                             out);
+  return out;
+}
+
+}  // namespace raw
+}  // namespace bcl
+
+// ---- The "autoaug-cutout" view (tensor/kernels/augment_policy_batch.h) ------------------------
+
+namespace bcl {
+
+DispatchTable<AutoAugCutoutParamsKernel>& autoaug_cutout_params_kernels() {
+  static DispatchTable<AutoAugCutoutParamsKernel> table("autoaug_cutout_params");
+  return table;
+}
+DispatchTable<AutoAugCutoutKernel>& autoaug_cutout_kernels() {
+  static DispatchTable<AutoAugCutoutKernel> table("augment_autoaug_cutout");
+  return table;
+}
+
+namespace {
+
+void check_autoaug_cutout_config(const augment::AutoAugCutoutConfig& cfg, const char* op) {
+  BCL_CHECK(cfg.size > 0 && cfg.padding >= 0 && cfg.cutout >= 0 && is_probability(cfg.flip_p), op,
+            ": bad configuration: size ", cfg.size, ", padding ", cfg.padding, ", flip_p ",
+            cfg.flip_p, ", cutout ", cfg.cutout);
+}
+
+}  // namespace
+
+namespace raw {
+
+Tensor autoaug_cutout_params(const Tensor& indices, const augment::SampleKey& key,
+                             const augment::AutoAugCutoutConfig& cfg, int64_t height,
+                             int64_t width) {
+  const char* op = "autoaug_cutout_params";
+  const Tensor idx = checked_indices(indices, op);
+  check_autoaug_cutout_config(cfg, op);
+  BCL_CHECK(height > 0 && width > 0 && height + 2 * cfg.padding >= cfg.size &&
+                width + 2 * cfg.padding >= cfg.size,
+            op, ": image ", height, "x", width, " with padding ", cfg.padding,
+            " is smaller than the crop ", cfg.size);
+  Tensor params = empty({idx.numel(), augment::kAutoAugCutoutWords}, DType::Int64, idx.device());
+  autoaug_cutout_params_kernels().get(idx.device(), DType::Int64)(idx, params, key, cfg, height,
+                                                                  width);
+  return params;
+}
+
+std::vector<augment::AutoAugCutoutParams> autoaug_cutout_params_to_host(const Tensor& params) {
+  return params_to_host<augment::AutoAugCutoutParams>(params, augment::kAutoAugCutoutWords,
+                                                      "autoaug_cutout_params_to_host");
+}
+Tensor autoaug_cutout_params_from_host(const std::vector<augment::AutoAugCutoutParams>& params,
+                                       Device device) {
+  return params_from_host(params, augment::kAutoAugCutoutWords, device);
+}
+
+Tensor augment_autoaug_cutout(const PackedImages& images, const Tensor& indices,
+                              const Tensor& params, const augment::AutoAugCutoutConfig& cfg,
+                              const augment::ChannelNorm& norm) {
+  const char* op = "augment_autoaug_cutout";
+  BCL_CHECK(cfg.size > 0 && cfg.size <= augment::kMaxPolicyViewSize, op, ": bad size ", cfg.size,
+            ": sides up to ", augment::kMaxPolicyViewSize,
+            " (the CUDA kernel holds two copies of a view in shared memory)");
+  const PixelOperands o =
+      check_pixel_operands(images, indices, params, augment::kAutoAugCutoutWords, op);
+  const Device device = images.bytes.device();
+  if (device == Device::CPU) {
+    const auto* p = reinterpret_cast<const augment::AutoAugCutoutParams*>(o.params.data<int64_t>());
+    for (int64_t i = 0; i < o.indices.numel(); ++i) {
+      for (int k = 0; k < 2; ++k) {
+        BCL_CHECK(p[i].op[k] >= 0 && p[i].op[k] < augment::kNumPolicyOps &&
+                      p[i].magnitude[k] >= 0 && p[i].magnitude[k] <= 9,
+                  op, ": params[", i, "] step ", k, " has op ", p[i].op[k], " and magnitude ",
+                  p[i].magnitude[k], " (expected an op in [0, ", augment::kNumPolicyOps,
+                  ") and a magnitude index in [0, 9])");
+      }
+    }
+  }
+  Tensor out = empty({o.indices.numel(), 3, cfg.size, cfg.size}, DType::Float32, device);
+  autoaug_cutout_kernels().get(device, DType::Float32)(
+      images.bytes, o.geometry, o.indices, o.params, cfg, augment::policy_tables(cfg), norm, out);
   return out;
 }
 

@@ -1,0 +1,200 @@
+// The CUDA "autoaug-cutout" kernels (tensor/kernels/augment_policy_batch.cu) against their CPU
+// twins, all exact: the draws are integer and Philox work plus comparisons with the same double
+// constants; the pixels are one source compiled for both devices with every rounding explicit
+// (augment_policy_pixels.h), rotate's matrix comes from the host, and the per-image statistics are
+// integer sums and counts, whatever order a block adds them in.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "tensor/kernels/augment_policy.h"
+#include "tests/tensor/cuda_test_util.h"
+
+using namespace bcl;
+using bcl::test::check_cuda_matches;
+using bcl::test::skip_without_gpu;
+using bcl::test::to_cuda;
+
+namespace {
+
+const int64_t kBatchSizes[] = {1, 7, 257, 1000};
+
+// count images of h x w x 3 bytes on `device`: noise, with a smooth narrow-range ramp and a flat
+// image first (histogram stretching, single-valued channels).
+raw::PackedImages policy_images(int64_t count, int64_t h, int64_t w, Device device) {
+  std::vector<uint8_t> bytes(static_cast<size_t>(count * h * w * 3));
+  Generator gen(41);
+  for (uint8_t& v : bytes) v = static_cast<uint8_t>(gen.next_u32() >> 24);
+  const auto per = static_cast<size_t>(h * w * 3);
+  for (size_t i = 0; i < per; ++i) {
+    bytes[i] = static_cast<uint8_t>(70 + (i / 3 % static_cast<size_t>(w) + i / 3 / w) % 60);
+    if (count > 1) bytes[per + i] = static_cast<uint8_t>(100 + i % 3);
+  }
+  return raw::pack_images(bytes.data(), count, h, w, device);
+}
+
+Tensor indices_for(int64_t n, int64_t count, int64_t offset = 0) {
+  Tensor t = empty({n}, DType::Int64);
+  for (int64_t i = 0; i < n; ++i) t.data<int64_t>()[i] = offset + (i * 5 + n) % count;
+  return t;
+}
+
+// Every field of each sample's params as a float64 [N, 16] host tensor.
+Tensor param_fields(const std::vector<augment::AutoAugCutoutParams>& ps) {
+  std::vector<double> v;
+  for (const auto& p : ps)
+    v.insert(v.end(),
+             {double(p.top), double(p.left), double(p.flip), double(p.policy), double(p.op[0]),
+              double(p.op[1]), double(p.magnitude[0]), double(p.magnitude[1]), double(p.sign[0]),
+              double(p.sign[1]), double(p.apply[0]), double(p.apply[1]), double(p.cut_y0),
+              double(p.cut_y1), double(p.cut_x0), double(p.cut_x1)});
+  return from_vector(v, {static_cast<int64_t>(ps.size()), 16}, DType::Float64);
+}
+
+augment::ChannelNorm cifar_norm() {
+  const float mean[3] = {0.4914f, 0.4822f, 0.4465f}, std[3] = {0.2023f, 0.1994f, 0.2010f};
+  return augment::channel_norm(mean, std);
+}
+
+struct Case {
+  int64_t h, w;
+  augment::AutoAugCutoutConfig cfg;
+};
+std::vector<Case> cases() {
+  augment::AutoAugCutoutConfig odd = augment::autoaug_cutout_config(17);
+  odd.fill[0] = 5;
+  odd.fill[2] = 250;
+  return {Case{32, 32, {}}, Case{30, 36, augment::autoaug_cutout_config(28)}, Case{20, 19, odd},
+          Case{64, 64, augment::autoaug_cutout_config(64)}};
+}
+
+}  // namespace
+
+TEST_CASE("cuda/autoaug_cutout_params_match_cpu") {
+  if (skip_without_gpu()) return;
+  for (const Case& c : cases()) {
+    for (int64_t n : kBatchSizes) {
+      CAPTURE(c.cfg.size);
+      CAPTURE(n);
+      const Tensor idx = indices_for(n, 50000, int64_t{1} << 33);
+      const augment::SampleKey key{0x1234ABCDull, 9, 0};
+      const Tensor cpu = raw::autoaug_cutout_params(idx, key, c.cfg, c.h, c.w);
+      const Tensor gpu = raw::autoaug_cutout_params(to_cuda(idx), key, c.cfg, c.h, c.w);
+      CHECK(gpu.device() == Device::CUDA);
+      check_cuda_matches("autoaug_cutout_params",
+                         to_cuda(param_fields(raw::autoaug_cutout_params_to_host(gpu))),
+                         param_fields(raw::autoaug_cutout_params_to_host(cpu)), 0, 0);
+    }
+  }
+}
+
+TEST_CASE("cuda/augment_autoaug_cutout_matches_cpu") {
+  if (skip_without_gpu()) return;
+  for (const Case& c : cases()) {
+    const int64_t count = 40;
+    const raw::PackedImages cpu_images = policy_images(count, c.h, c.w, Device::CPU);
+    const raw::PackedImages gpu_images = policy_images(count, c.h, c.w, Device::CUDA);
+    for (int64_t n : kBatchSizes) {
+      CAPTURE(c.cfg.size);
+      CAPTURE(n);
+      const Tensor idx = indices_for(n, count);
+      const Tensor params = raw::autoaug_cutout_params(idx, {3, 1, 0}, c.cfg, c.h, c.w);
+      const Tensor cpu = raw::augment_autoaug_cutout(cpu_images, idx, params, c.cfg, cifar_norm());
+      const Tensor gpu = raw::augment_autoaug_cutout(gpu_images, to_cuda(idx), to_cuda(params),
+                                                     c.cfg, cifar_norm());
+      CHECK(gpu.device() == Device::CUDA);
+      check_cuda_matches("augment_autoaug_cutout", gpu, cpu, 0, 0);
+    }
+  }
+}
+
+TEST_CASE("cuda/augment_autoaug_cutout_every_op_matches_cpu") {
+  if (skip_without_gpu()) return;
+  // Each op at each magnitude and sign, alone and followed by another op, with crops into the
+  // padding, flips and holes: ShearX too, which the policy never draws.
+  for (const Case& c : cases()) {
+    CAPTURE(c.cfg.size);
+    const int64_t count = 6;
+    const raw::PackedImages cpu_images = policy_images(count, c.h, c.w, Device::CPU);
+    const raw::PackedImages gpu_images = policy_images(count, c.h, c.w, Device::CUDA);
+    std::vector<augment::AutoAugCutoutParams> params;
+    std::vector<int64_t> idx;
+    const int32_t size = c.cfg.size, pad = c.cfg.padding;
+    int k = 0;
+    for (int32_t op = 0; op < augment::kNumPolicyOps; ++op) {
+      for (int32_t m = 0; m < 10; ++m) {
+        for (int32_t sign : {-1, 1}) {
+          augment::AutoAugCutoutParams p;
+          p.top = k % 3 - pad;
+          p.left = static_cast<int32_t>(c.w) + pad - size - k % 2;
+          p.flip = k % 2;
+          p.op[0] = op;
+          p.magnitude[0] = m;
+          p.sign[0] = sign;
+          p.apply[0] = 1;
+          p.op[1] = (op + 1 + k) % augment::kNumPolicyOps;
+          p.magnitude[1] = (m + k) % 10;
+          p.sign[1] = -sign;
+          p.apply[1] = k % 3 == 0;
+          p.cut_y0 = k % size;
+          p.cut_y1 = p.cut_y0 + size / 3;
+          p.cut_x0 = (k * 7) % size;
+          p.cut_x1 = p.cut_x0 + size / 4;
+          params.push_back(p);
+          idx.push_back(k % count);
+          ++k;
+        }
+      }
+    }
+    Tensor index = empty({static_cast<int64_t>(idx.size())}, DType::Int64);
+    std::copy(idx.begin(), idx.end(), index.data<int64_t>());
+    const Tensor cpu = raw::augment_autoaug_cutout(
+        cpu_images, index, raw::autoaug_cutout_params_from_host(params, Device::CPU), c.cfg,
+        cifar_norm());
+    const Tensor gpu = raw::augment_autoaug_cutout(
+        gpu_images, to_cuda(index), raw::autoaug_cutout_params_from_host(params, Device::CUDA),
+        c.cfg, cifar_norm());
+    check_cuda_matches("augment_autoaug_cutout", gpu, cpu, 0, 0);
+  }
+}
+
+TEST_CASE("cuda/augment_autoaug_cutout_edge_cases") {
+  if (skip_without_gpu()) return;
+  const raw::PackedImages images = policy_images(4, 32, 32, Device::CUDA);
+  const augment::AutoAugCutoutConfig cfg;
+  // Out-of-range indices give NaN on the GPU (they are not checked there).
+  const Tensor idx = to_cuda(from_vector({1, -1, 4, 3}, {4}, DType::Int64));
+  const Tensor out = raw::to_device(
+      raw::augment_autoaug_cutout(images, idx, raw::autoaug_cutout_params(idx, {}, cfg, 32, 32),
+                                  cfg, cifar_norm()),
+      Device::CPU);
+  const std::vector<double> v = out.to_vector();
+  const size_t per = 3 * 32 * 32;
+  for (size_t i = 0; i < 4; ++i) {
+    int64_t nans = 0;
+    for (size_t j = 0; j < per; ++j) nans += std::isnan(v[i * per + j]);
+    CAPTURE(i);
+    CHECK(nans == (i == 1 || i == 2 ? static_cast<int64_t>(per) : 0));
+  }
+  // Params naming no op do nothing on the GPU (the CPU front-end refuses them).
+  std::vector<augment::AutoAugCutoutParams> bad(2);
+  bad[0].op[0] = 99;
+  bad[0].apply[0] = 1;
+  bad[1].magnitude[1] = -3;
+  bad[1].apply[1] = 1;
+  const Tensor two = to_cuda(from_vector({0, 2}, {2}, DType::Int64));
+  const Tensor gpu = raw::augment_autoaug_cutout(
+      images, two, raw::autoaug_cutout_params_from_host(bad, Device::CUDA), cfg, cifar_norm());
+  const Tensor plain =
+      raw::augment_autoaug_cutout(images, two,
+                                  raw::autoaug_cutout_params_from_host(
+                                      std::vector<augment::AutoAugCutoutParams>(2), Device::CUDA),
+                                  cfg, cifar_norm());
+  check_cuda_matches("augment_autoaug_cutout", gpu, raw::to_device(plain, Device::CPU), 0, 0);
+  // An empty batch.
+  const Tensor none = to_cuda(empty({0}, DType::Int64));
+  CHECK(raw::augment_autoaug_cutout(images, none, raw::autoaug_cutout_params(none, {}, cfg, 32, 32),
+                                    cfg, cifar_norm())
+            .shape() == Shape{0, 3, 32, 32});
+}
