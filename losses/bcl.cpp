@@ -19,7 +19,8 @@ Tensor bcl_loss(const Tensor& features, const Tensor& labels, const Tensor& prot
             device_name(prototypes.device()), " but features are ", dtype_name(features.dtype()),
             " on ", device_name(features.device()));
   const int64_t b = features.size(0), c = prototypes.size(0);
-  // Reads the labels on the host: free for CPU labels, one wait for the stream for CUDA ones.
+  // Reads the labels on the host: free for CPU labels, one wait for the stream for CUDA ones
+  // (skipped while gpu_value_checks() is off, tensor/value_checks.h).
   detail::check_labels(op, labels, b, c);
 
   // Anchors are the 2B views (view-major), columns the 2B views and then the C prototypes, the

@@ -18,7 +18,8 @@
 //
 // Shapes: features [B, 2, D] and prototypes [C, D], floating point of one dtype and device,
 // L2-normalised by the caller; labels [B] int64 in [0, C), on any device (their range is checked
-// on the host, which waits for the GPU when they live there; no mask is ever built: the fused
+// on the host, which waits for the GPU when they live there, unless gpu_value_checks() is off
+// (tensor/value_checks.h); no mask is ever built: the fused
 // kernel of tensor/kernels/contrastive.h reads the labels) -> scalar on the features' device.
 // Differentiable with respect to the features and the prototypes.
 #pragma once

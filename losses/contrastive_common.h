@@ -18,7 +18,8 @@ void check_features(const char* op, const Tensor& features, int64_t views);
 
 // Throws unless labels is int64 of shape [n]; when num_classes > 0, also unless every label lies
 // in [0, num_classes) (the message gives the first that does not). The values are read on the
-// host: for labels on the GPU, a copy that waits for the stream.
+// host: for labels on the GPU, a copy that waits for the stream, made only while
+// gpu_value_checks() is on (tensor/value_checks.h).
 void check_labels(const char* op, const Tensor& labels, int64_t n, int64_t num_classes);
 
 // [N, V, D] -> [V N, D], view-major: row v N + n is features[n, v] (torch.cat(torch.unbind(f, 1))).

@@ -2,13 +2,27 @@
 // GPU, and only host-to-host copies work.
 #include "tensor/device.h"
 
+#include <atomic>
 #include <cstring>
+
+#include "tensor/value_checks.h"
 
 #ifdef BCL_CUDA
 #include "tensor/kernels/cuda_runtime.h"
 #endif
 
 namespace bcl {
+namespace {
+std::atomic<bool> g_gpu_value_checks{true};
+}  // namespace
+
+bool gpu_value_checks() {
+  return g_gpu_value_checks.load();
+}
+
+void set_gpu_value_checks(bool on) {
+  g_gpu_value_checks.store(on);
+}
 
 int cuda_device_count() {
 #ifdef BCL_CUDA

@@ -4,6 +4,7 @@
 
 #include "tensor/kernels/fused.h"
 #include "tensor/ops.h"
+#include "tensor/value_checks.h"
 
 namespace bcl {
 
@@ -63,8 +64,11 @@ void check_cross_entropy_args(const char* op, const Tensor& logits, const Tensor
 }
 
 // Every label in [0, c), read on the host. The message is raw::gather_labels' (the gather is part
-// of the fused forward), so callers report bad labels as they did before the fusion.
+// of the fused forward), so callers report bad labels as they did before the fusion. GPU labels
+// are read only while gpu_value_checks() is on; without the check the kernels give a NaN loss for
+// a bad label and never index with it.
 void check_label_values(const Tensor& labels, int64_t c) {
+  if (labels.device() != Device::CPU && !gpu_value_checks()) return;
   const Tensor host = labels.device() == Device::CPU ? raw::contiguous(labels)
                                                      : raw::to_device(labels, Device::CPU);
   const int64_t* y = host.data<int64_t>();

@@ -6,6 +6,8 @@
 
 #include "autograd/ops.h"
 #include "losses/bcl.h"
+#include "tensor/device.h"
+#include "tensor/value_checks.h"
 #include "tests/data/data_test_util.h"
 #include "tests/losses/loss_test_util.h"
 #include "tests/test_util.h"
@@ -222,4 +224,15 @@ TEST_CASE("losses/bcl/argument_errors") {
                  "prototypes are float32"));
   CHECK(contains(error_of([&] { losses::bcl_loss(f, y, Tensor(), 0.1); }),
                  "prototypes are undefined"));
+}
+
+TEST_CASE("cuda/bcl_loss_bad_label_unchecked_gives_nan") {
+  if (!cuda_available()) return;  // CPU labels are always checked (test above)
+  const Tensor f = raw::to_device(test::unit_rows(test::randn({3, 2, 4}, 61)), Device::CUDA);
+  const Tensor p = raw::to_device(test::unit_rows(test::randn({2, 4}, 62)), Device::CUDA);
+  const Tensor bad = raw::to_device(test::labels_of({0, 2, 1}), Device::CUDA);
+  CHECK(contains(error_of([&] { losses::bcl_loss(f, bad, p, 0.1); }),
+                 "labels[1] = 2 is outside [0, 2)"));
+  NoGpuValueChecks off;
+  CHECK(std::isnan(losses::bcl_loss(f, bad, p, 0.1).item()));
 }
