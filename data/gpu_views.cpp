@@ -8,9 +8,18 @@
 
 namespace bcl::data {
 
-GpuViews::GpuViews(const Dataset& ds, Device device, const Normalization& norm, int64_t size) {
+GpuViews::GpuViews(const Dataset& ds, Device device, const Normalization& norm, int64_t size,
+                   const std::string& ce_aug)
+    : ce_aug_(ce_aug) {
   BCL_CHECK(!ds.lazy() && !ds.images.empty(), "GpuViews: needs a non-empty dataset held in memory");
   BCL_CHECK(size > 0, "GpuViews: bad view size ", size);
+  BCL_CHECK(ce_aug == "crop-flip" || ce_aug == "autoaug-cutout", "GpuViews: CE view '", ce_aug,
+            "': the batched ones are crop-flip and autoaug-cutout");
+  BCL_CHECK(ce_aug == "crop-flip" || size <= augment::kMaxPolicyViewSize,
+            "GpuViews: autoaug-cutout views are at most ", augment::kMaxPolicyViewSize, " px, not ",
+            size);
+  // ce_pipeline's settings; AutoAugment fills with its own grey (128), not the mean colour.
+  autoaug_ = augment::autoaug_cutout_config(static_cast<int32_t>(size));
   const int64_t h = ds.images.front().height, w = ds.images.front().width;
   ce_.size = static_cast<int32_t>(size);
   ce_.padding = static_cast<int32_t>(size / 8);
@@ -36,7 +45,7 @@ GpuViews::GpuViews(const Dataset& ds, Device device, const Normalization& norm, 
 }
 
 std::vector<Tensor> GpuViews::make(const std::vector<int64_t>& indices, int64_t epoch,
-                                   uint64_t seed) const {
+                                   uint64_t seed, int views) const {
   const auto n = static_cast<int64_t>(indices.size());
   for (int64_t i = 0; i < n; ++i) {
     BCL_CHECK(indices[i] >= 0 && indices[i] < images_.count, "GpuViews: indices[", i,
@@ -44,24 +53,30 @@ std::vector<Tensor> GpuViews::make(const std::vector<int64_t>& indices, int64_t 
   }
   Tensor host = empty({n}, DType::Int64);
   if (n > 0) std::memcpy(host.raw_data(), indices.data(), indices.size() * sizeof(int64_t));
-  return make(raw::to_device(host, device()), epoch, seed);
+  return make(raw::to_device(host, device()), epoch, seed, views);
 }
 
-std::vector<Tensor> GpuViews::make(const Tensor& indices, int64_t epoch, uint64_t seed) const {
+std::vector<Tensor> GpuViews::make(const Tensor& indices, int64_t epoch, uint64_t seed,
+                                   int views) const {
   BCL_CHECK(indices.defined() && indices.device() == device(), "GpuViews: indices must be on ",
             device_name(device()));
-  std::vector<Tensor> views;
-  for (int32_t view = 0; view < 3; ++view) {
+  BCL_CHECK(views == 1 || views == 3, "GpuViews: views must be 1 (the CE view) or 3, got ", views);
+  std::vector<Tensor> out;
+  for (int32_t view = 0; view < views; ++view) {
     const augment::SampleKey key{seed, epoch, view};
-    if (view == 0) {
+    if (view == 0 && ce_aug_ == "autoaug-cutout") {
+      const Tensor params =
+          raw::autoaug_cutout_params(indices, key, autoaug_, images_.height, images_.width);
+      out.push_back(raw::augment_autoaug_cutout(images_, indices, params, autoaug_, norm_));
+    } else if (view == 0) {
       const Tensor params = raw::crop_flip_params(indices, key, ce_, images_.height, images_.width);
-      views.push_back(raw::augment_crop_flip(images_, indices, params, ce_, norm_));
+      out.push_back(raw::augment_crop_flip(images_, indices, params, ce_, norm_));
     } else {
       const Tensor params = raw::sim_params(indices, key, sim_, images_.height, images_.width);
-      views.push_back(raw::augment_sim(images_, indices, params, sim_, norm_));
+      out.push_back(raw::augment_sim(images_, indices, params, sim_, norm_));
     }
   }
-  return views;
+  return out;
 }
 
 }  // namespace bcl::data

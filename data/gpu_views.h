@@ -3,14 +3,16 @@
 // ops of tensor/ops.h, so a training step on the GPU gets its views without a trip through the
 // host (only the batch's indices travel, when they come from the host).
 //
-// The views are bcl_train_transform("crop-flip", "sim-sim", norm, size)'s: [CE view (random crop
-// with size / 8 zero padding, flip), sim, sim], and view v of sample i comes from the draws of
-// augment_generator(seed, epoch, indices[i], v), as in the DataLoader. On the CPU (the kernels'
+// The views are bcl_train_transform(ce_aug, "sim-sim", norm, size)'s: [CE view, sim, sim], the CE
+// view being "crop-flip" (random crop with size / 8 zero padding, flip) or "autoaug-cutout" (the
+// same, then AutoAugment's CIFAR-10 policy and Cutout), and view v of sample i comes from the draws
+// of augment_generator(seed, epoch, indices[i], v), as in the DataLoader. On the CPU (the kernels'
 // CPU twins) they equal the loader's views; on a GPU they equal the CPU twins' (see
 // tensor/kernels/augment_params.h for the one, rare, exception).
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "data/augment.h"
@@ -22,28 +24,36 @@ namespace bcl::data {
 class GpuViews {
  public:
   // ds must be held in memory, its images all of one size whose sides are at least
-  // size - 2 (size / 8) (the crop with its padding). Works with device CPU too.
-  GpuViews(const Dataset& ds, Device device, const Normalization& norm, int64_t size = 32);
+  // size - 2 (size / 8) (the crop with its padding). ce_aug: "crop-flip" or "autoaug-cutout"
+  // (views up to 64 px). Works with device CPU too.
+  GpuViews(const Dataset& ds, Device device, const Normalization& norm, int64_t size = 32,
+           const std::string& ce_aug = "crop-flip");
 
   Device device() const { return images_.bytes.device(); }
   int64_t num_samples() const { return images_.count; }
   const raw::PackedImages& images() const { return images_; }
   const Tensor& labels() const { return labels_; }  // Int64 [num_samples()] on device()
-  const augment::CropFlipConfig& ce_config() const { return ce_; }
+  const std::string& ce_aug() const { return ce_aug_; }
+  const augment::CropFlipConfig& ce_config() const { return ce_; }  // crop-flip
+  const augment::AutoAugCutoutConfig& autoaug_config() const { return autoaug_; }
   const augment::SimConfig& sim_config() const { return sim_; }
   const augment::ChannelNorm& channel_norm() const { return norm_; }
 
-  // [CE view, sim, sim], float32 [N, 3, size, size] each, on device(). Indices out of range
-  // throw bcl::Error naming the position.
-  std::vector<Tensor> make(const std::vector<int64_t>& indices, int64_t epoch, uint64_t seed) const;
+  // [CE view, sim, sim], float32 [N, 3, size, size] each, on device(); views = 1 makes the CE
+  // view alone (ce and bs train on it). Indices out of range throw bcl::Error naming the position.
+  std::vector<Tensor> make(const std::vector<int64_t>& indices, int64_t epoch, uint64_t seed,
+                           int views = 3) const;
   // indices: Int64 [N] on device(). On a GPU they are not range-checked (that would wait for the
   // stream): a sample out of range comes out NaN.
-  std::vector<Tensor> make(const Tensor& indices, int64_t epoch, uint64_t seed) const;
+  std::vector<Tensor> make(const Tensor& indices, int64_t epoch, uint64_t seed,
+                           int views = 3) const;
 
  private:
   raw::PackedImages images_;
   Tensor labels_;
+  std::string ce_aug_;
   augment::CropFlipConfig ce_;
+  augment::AutoAugCutoutConfig autoaug_;
   augment::SimConfig sim_;
   augment::ChannelNorm norm_;
 };

@@ -17,6 +17,8 @@ struct TrainConfig {
   std::string imbalance_type = "exp";
   uint64_t data_seed = 0;
   int workers = 2;
+  // Upload the training images to --device once and make the views there (apps/lib/batch_source.h).
+  bool data_on_device = false;
   std::string normalize =
       "auto";  // data::choose_normalization: auto|dataset|cifar10|cifar100|imagenet
   // Model

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "apps/lib/batch_source.h"
 #include "apps/lib/device_flag.h"
 #include "apps/lib/evaluate.h"
 #include "apps/lib/geometry.h"
@@ -20,12 +21,12 @@
 #include "apps/lib/run_files.h"
 #include "autograd/ops.h"
 #include "data/dataset_spec.h"
-#include "data/loader.h"
 #include "data/long_tail.h"
 #include "nn/bcl_model.h"
 #include "nn/checkpoint.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "tensor/value_checks.h"
 
 namespace bcl::app {
 namespace fs = std::filesystem;
@@ -43,10 +44,19 @@ double now_seconds() {
 class Progress {
  public:
   Progress() : tty_(isatty(fileno(stderr)) != 0) {}
+  // Whether step `step` of `steps` gets a line: the last step, every fifth of the epoch, and on a
+  // terminal also twice a second (each line reads the losses, which waits for a GPU).
+  bool due(int64_t step, int64_t steps) {
+    const double now = now_seconds();
+    if (step == steps || step % std::max<int64_t>(1, steps / 5) == 0 ||
+        (tty_ && now - last_ >= 0.5)) {
+      last_ = now;
+      return true;
+    }
+    return false;
+  }
   void update(int64_t epoch, int64_t epochs, int64_t step, int64_t steps, double loss,
               double img_per_s, double eta_seconds) {
-    const bool show = tty_ || step == steps || step % std::max<int64_t>(1, steps / 5) == 0;
-    if (!show) return;
     std::fprintf(stderr, "%sepoch %lld/%lld  step %lld/%lld  loss %.4f  %.0f img/s  ETA %s%s",
                  tty_ ? "\r\033[K" : "", (long long)epoch, (long long)epochs, (long long)step,
                  (long long)steps, loss, img_per_s, format_duration(eta_seconds).c_str(),
@@ -65,6 +75,7 @@ class Progress {
 
  private:
   bool tty_;
+  double last_ = 0;
 };
 
 json epoch_json(const EpochRecord& r, bool evaluated) {
@@ -116,6 +127,60 @@ data::MultiViewTransform train_transform(const TrainConfig& cfg, const data::Dat
   return t;
 }
 
+// The batches of a run: the DataLoader's views, or --data-on-device's.
+std::unique_ptr<BatchSource> make_batch_source(const TrainConfig& cfg,
+                                               const data::DataSplits& splits,
+                                               std::shared_ptr<const data::Dataset> train,
+                                               Device device) {
+  BatchSourceOptions o;
+  o.batch_size = cfg.batch_size;
+  o.seed = cfg.seed;
+  o.workers = cfg.workers;
+  o.device = device;
+  if (!cfg.data_on_device) return loader_batches(std::move(train), train_transform(cfg, splits), o);
+  BCL_CHECK(!splits.large_images, "--data-on-device: ", cfg.data,
+            " holds large images (resized and cropped per batch); the batched views are those "
+            "of small, same-size images such as CIFAR's");
+  const bool contrastive = cfg.method == "scl" || cfg.method == "bcl";
+  return device_batches(std::move(train), splits.normalization, splits.image_size, cfg.ce_aug,
+                        contrastive ? 3 : 1, o);
+}
+
+// An epoch's step losses, kept where they were computed until read: on a GPU each read waits for
+// the stream, so they are read a few times per epoch (for the progress line), all in one copy.
+// The sums add them in step order in double, as a read per step would.
+class StepLosses {
+ public:
+  void add(const Objective::Terms& t) {
+    pending_.push_back(raw::reshape(detach(t.total), {1}));
+    pending_.push_back(raw::reshape(detach(t.ce), {1}));
+    if (t.contrastive.defined()) pending_.push_back(raw::reshape(detach(t.contrastive), {1}));
+    per_step_ = t.contrastive.defined() ? 3 : 2;
+  }
+  // Reads the pending losses; a non-finite one throws, naming its step.
+  void read(int64_t epoch) {
+    if (pending_.empty()) return;
+    const std::vector<double> v = raw::to_device(raw::concat(pending_, 0), Device::CPU).to_vector();
+    pending_.clear();
+    for (size_t i = 0; i < v.size(); i += static_cast<size_t>(per_step_)) {
+      ++steps_;
+      BCL_CHECK(std::isfinite(v[i]), "bcl-train: the loss became ", v[i], " at epoch ", epoch + 1,
+                " step ", steps_, " (try a lower --lr)");
+      loss += v[i];
+      ce += v[i + 1];
+      if (per_step_ == 3) contrastive += v[i + 2];
+    }
+  }
+  int64_t steps_read() const { return steps_; }
+
+  double loss = 0, ce = 0, contrastive = 0;  // sums over the steps read
+
+ private:
+  std::vector<Tensor> pending_;
+  int per_step_ = 2;
+  int64_t steps_ = 0;
+};
+
 }  // namespace
 
 void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
@@ -138,20 +203,16 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   const int64_t num_classes = train_set.num_classes();
   auto train_data = std::make_shared<const data::Dataset>(std::move(train_set));
   auto test_data = std::make_shared<const data::Dataset>(splits.test);
-  data::LoaderOptions lo;
-  lo.batch_size = cfg.batch_size;
-  lo.num_workers = cfg.workers;
-  lo.seed = cfg.seed;
-  data::DataLoader loader(train_data, train_transform(cfg, splits), lo);
+  BCL_CHECK(train_data->size() >= cfg.batch_size, "bcl-train: the training set has ",
+            train_data->size(), " images, fewer than one batch of --batch-size ", cfg.batch_size);
+  const Device device = parse_device_flag(cfg.device);
+  const std::unique_ptr<BatchSource> batches = make_batch_source(cfg, splits, train_data, device);
   const data::MultiViewTransform eval_transform = data::default_eval_transform(splits);
-  const int64_t iters = loader.batches_per_epoch();
-  BCL_CHECK(iters > 0, "bcl-train: the training set has ", train_data->size(),
-            " images, fewer than one batch of --batch-size ", cfg.batch_size);
+  const int64_t iters = batches->batches_per_epoch();
 
   // ---- Model, optimiser, schedule -------------------------------------------------------------
   // The model is made on the CPU (the same initial weights on either device) and moved before the
   // optimiser takes its parameters, so the momentum buffers are made beside them.
-  const Device device = parse_device_flag(cfg.device);
   Generator gen(cfg.seed);
   const ModelFacts facts = model_facts(cfg, num_classes);
   const std::unique_ptr<nn::BCLModel> model_ptr = make_model(facts, gen);
@@ -224,49 +285,48 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   std::fflush(stdout);
 
   // ---- Train --------------------------------------------------------------------------------
+  // The labels were checked when the dataset was validated, so on a GPU the losses need not read
+  // them back every step (tensor/value_checks.h).
+  std::optional<NoGpuValueChecks> no_label_reads;
+  if (device != Device::CPU) no_label_reads.emplace();
   Progress progress;
   EvalResult last_eval;
   bool have_eval = false;
   for (int64_t epoch = first_epoch; epoch < cfg.epochs; ++epoch) {
     model.train();
-    loader.start_epoch(epoch);
+    batches->start_epoch(epoch);
     const double t0 = now_seconds();
-    double loss_sum = 0, ce_sum = 0, contrastive_sum = 0, lr = 0;
+    double lr = 0;
     int64_t images = 0, batch_index = 0;
-    for (data::Batch b; loader.next(b);) {
+    StepLosses losses;
+    for (TrainBatch b; batches->next(b);) {
       lr = schedule.lr_at(step);
       optimizer.set_lr(lr);
-      // The loader's workers build batches on the CPU; the step runs where the model is.
-      const std::vector<Tensor> views = to_device(b.views, device);
-      const Tensor labels = raw::to_device(b.labels, device);
-      const Objective::Terms terms = objective.loss(objective.forward(model, views), labels);
-      const Tensor& loss = terms.total;
+      const Objective::Terms terms = objective.loss(objective.forward(model, b.views), b.labels);
       optimizer.zero_grad();
-      backward(loss);
+      backward(terms.total);
       optimizer.step();
       ++step;
       ++batch_index;
-      const double l = loss.item();  // item() copies to the host (waiting for the GPU)
-      BCL_CHECK(std::isfinite(l), "bcl-train: the loss became ", l, " at epoch ", epoch + 1,
-                " step ", batch_index, " (try a lower --lr)");
-      loss_sum += l;
-      ce_sum += terms.ce.item();
-      if (terms.contrastive.defined()) contrastive_sum += terms.contrastive.item();
       images += b.labels.numel();
+      losses.add(terms);
+      if (!progress.due(batch_index, iters)) continue;
+      losses.read(epoch);
       const double elapsed = now_seconds() - t0;
       const double per_step = elapsed / static_cast<double>(batch_index);
-      progress.update(epoch + 1, cfg.epochs, batch_index, iters, loss_sum / batch_index,
-                      images / elapsed,
+      progress.update(epoch + 1, cfg.epochs, batch_index, iters,
+                      losses.loss / static_cast<double>(losses.steps_read()), images / elapsed,
                       per_step * static_cast<double>((cfg.epochs - epoch) * iters - batch_index));
     }
+    losses.read(epoch);
     progress.finish_epoch();
     EpochRecord rec;
     rec.epoch = epoch + 1;
     rec.lr = lr;
-    rec.train_loss = loss_sum / static_cast<double>(iters);
-    rec.train_ce = ce_sum / static_cast<double>(iters);
+    rec.train_loss = losses.loss / static_cast<double>(iters);
+    rec.train_ce = losses.ce / static_cast<double>(iters);
     if (objective.contrastive())
-      rec.train_contrastive = contrastive_sum / static_cast<double>(iters);
+      rec.train_contrastive = losses.contrastive / static_cast<double>(iters);
     rec.seconds = now_seconds() - t0;
     rec.img_per_s = static_cast<double>(images) / rec.seconds;
     train_seconds += rec.seconds;
