@@ -3,7 +3,7 @@
 #
 #   scripts/device_check.sh            # everything; results under $OUT, or ./device-out
 #   scripts/device_check.sh --cpu-only # the same steps without a GPU (how CI-less machines check it)
-#   TEST_FILTER='cuda/*' EPOCHS=3 scripts/device_check.sh   # a shorter check
+#   TEST_FILTER='cuda/*' EPOCHS=3 BCL_EPOCHS=5 scripts/device_check.sh   # a shorter check
 #
 # 1. builds with CUDA=1, finding cuBLAS and cuDNN where that machine keeps them: the toolkit's
 #    folders, or the Python wheels nvidia-cublas / nvidia-cudnn-cu13 (their .so files are searched
@@ -11,9 +11,16 @@
 # 2. runs the test suite (every CUDA op against its CPU twin); the worst CUDA-vs-CPU error per op
 #    goes to cuda_errors.json;
 # 3. runs bcl-bench on ResNet-32 for ce and bcl at batch 256 beside the same step in the machine's
-#    PyTorch (scripts/bench_gpu_vs_pytorch.py): bench.json;
+#    PyTorch eager (scripts/bench_gpu_vs_pytorch.py): fp32, and for bcl also channels_last with
+#    bf16 autocast, PyTorch's fastest eager setting: bench.json;
 # 4. trains ResNet-32 with ce on CIFAR-10-LT (R = 100) on the GPU, the CPU budget protocol's
-#    recipe (20 epochs, batch 128, lr 0.1, cosine): train.json.
+#    recipe (20 epochs, batch 128, lr 0.1, cosine): train.json;
+# 5. trains BCL with the paper recipe (configs/cifar10_lt_r100_bcl.toml: batch 256, lr 0.15, warmup
+#    5, step decay at 80% and 90% of the epochs, autoaug-cutout CE view, sim-sim) for BCL_EPOCHS
+#    epochs (default 40, cut at BCL_TIMEOUT = 240 s; the paper's 200 do not fit in 8 minutes),
+#    evaluating every 10: train_bcl.json with overall, many, medium and few accuracy and the wall
+#    time. The views are made on the GPU (--data-on-device); BCL_TRAIN_FLAGS= (empty) uses the
+#    CPU data loader instead.
 #
 # A machine without the Debian packages the build needs (doctest, stb, CLI11, nlohmann-json,
 # OpenBLAS, zlib) and without network takes them from .device/deps.tar.xz, which
@@ -137,6 +144,11 @@ if [ $CPU_ONLY = 1 ]; then BATCH=32 STEPS=3 WARMUP=1; else BATCH=256 STEPS=30 WA
           --batch $BATCH --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
     echo "  \"$method\": {\"bcl\": ${b:-null}, \"pytorch\": ${p:-null}}"
   done
+  if [ $CPU_ONLY = 0 ]; then
+    p=$(timeout 120 python3 scripts/bench_gpu_vs_pytorch.py --device $DEVICE --method bcl \
+          --batch $BATCH --steps $STEPS --warmup $WARMUP --channels-last --bf16 2>>"$OUT/bench.err" | tail -1)
+    echo ", \"bcl_pytorch_channels_last_bf16\": ${p:-null}"
+  fi
   echo "}"
 } > "$OUT/bench.json"
 cat "$OUT/bench.json"
@@ -176,6 +188,45 @@ EOF
 else
   step_status train "failed (exit $rc)"
 fi
+
+# ---- 5. BCL with the paper recipe ----------------------------------------------------------------------
+note "train bcl"
+if [ $CPU_ONLY = 1 ]; then BCL_EPOCHS=${BCL_EPOCHS:-1}; else BCL_EPOCHS=${BCL_EPOCHS:-40}; fi
+M1=$(( BCL_EPOCHS * 4 / 5 )); M2=$(( BCL_EPOCHS * 9 / 10 ))
+[ $M1 -ge 1 ] || M1=1
+[ $M2 -gt $M1 ] || M2=$BCL_EPOCHS
+WARM=5; [ $WARM -lt $BCL_EPOCHS ] || WARM=0
+EVERY=10; [ $EVERY -le $BCL_EPOCHS ] || EVERY=$BCL_EPOCHS
+rm -rf "$WORK/run-bcl"
+start=$(date +%s)
+timeout ${BCL_TIMEOUT:-240} "$BIN/bcl-train" --config configs/cifar10_lt_r100_bcl.toml --device $DEVICE \
+  --data "$DATA" --imbalance $IMB --epochs "$BCL_EPOCHS" --warmup-epochs $WARM \
+  --milestones "$M1,$M2" --eval-every $EVERY --workers "$JOBS" ${BCL_TRAIN_FLAGS---data-on-device} \
+  --out "$WORK/run-bcl" > "$OUT/train_bcl.log" 2>&1
+rc=$?
+seconds=$(( $(date +%s) - start ))
+tail -5 "$OUT/train_bcl.log"
+# A run cut by the timeout still reports its evaluations so far (log.jsonl).
+python3 - "$WORK/run-bcl" "$DATA" "$BCL_EPOCHS" "$seconds" "$DEVICE" "$rc" > "$OUT/train_bcl.json" <<'EOF'
+import json, os, sys
+run, data, epochs, wall, device, rc = sys.argv[1:]
+out = {"data": data, "recipe": "configs/cifar10_lt_r100_bcl.toml", "epochs": int(epochs),
+       "wall_seconds": int(wall), "device": device, "exit": int(rc)}
+if os.path.exists(run + "/metrics.json"):
+    m = json.load(open(run + "/metrics.json"))
+    out["metrics"] = {k: m[k] for k in ("overall", "many", "medium", "few", "train_seconds",
+                                         "geometry") if k in m}
+if os.path.exists(run + "/log.jsonl"):
+    rows = [json.loads(l) for l in open(run + "/log.jsonl") if l.strip()]
+    out["epochs_done"] = len(rows)
+    out["seconds_per_epoch"] = [round(r["seconds"], 2) for r in rows]
+    out["evaluations"] = [{k: r[k] for k in ("epoch", "test_overall", "test_many", "test_medium",
+                                              "test_few")}
+                          for r in rows if r["test_overall"] is not None]
+print(json.dumps(out, indent=1))
+EOF
+cat "$OUT/train_bcl.json"
+[ $rc = 0 ] && step_status train_bcl ok || step_status train_bcl "failed (exit $rc)"
 
 # ---- summary ----------------------------------------------------------------------------------------
 {
