@@ -194,14 +194,15 @@ note "train bcl"
 if [ $CPU_ONLY = 1 ]; then BCL_EPOCHS=${BCL_EPOCHS:-1}; else BCL_EPOCHS=${BCL_EPOCHS:-40}; fi
 M1=$(( BCL_EPOCHS * 4 / 5 )); M2=$(( BCL_EPOCHS * 9 / 10 ))
 [ $M1 -ge 1 ] || M1=1
-[ $M2 -gt $M1 ] || M2=$BCL_EPOCHS
+MILESTONES="$M1,$M2"
+[ $M2 -gt $M1 ] || MILESTONES=$M1
 WARM=5; [ $WARM -lt $BCL_EPOCHS ] || WARM=0
 EVERY=10; [ $EVERY -le $BCL_EPOCHS ] || EVERY=$BCL_EPOCHS
 rm -rf "$WORK/run-bcl"
 start=$(date +%s)
 timeout ${BCL_TIMEOUT:-240} "$BIN/bcl-train" --config configs/cifar10_lt_r100_bcl.toml --device $DEVICE \
   --data "$DATA" --imbalance $IMB --epochs "$BCL_EPOCHS" --warmup-epochs $WARM \
-  --milestones "$M1,$M2" --eval-every $EVERY --workers "$JOBS" ${BCL_TRAIN_FLAGS---data-on-device} \
+  --milestones "$MILESTONES" --eval-every $EVERY --workers "$JOBS" ${BCL_TRAIN_FLAGS---data-on-device} \
   --out "$WORK/run-bcl" > "$OUT/train_bcl.log" 2>&1
 rc=$?
 seconds=$(( $(date +%s) - start ))
