@@ -215,8 +215,9 @@ out = {"data": data, "recipe": "configs/cifar10_lt_r100_bcl.toml", "epochs": int
        "wall_seconds": int(wall), "device": device, "exit": int(rc)}
 if os.path.exists(run + "/metrics.json"):
     m = json.load(open(run + "/metrics.json"))
-    out["metrics"] = {k: m[k] for k in ("overall", "many", "medium", "few", "train_seconds",
-                                         "geometry") if k in m}
+    out["metrics"] = {k: m[k] for k in ("overall", "many", "medium", "few", "train_seconds")
+                      if k in m}
+    out["geometry"] = {k: v for k, v in m.get("geometry", {}).items() if not isinstance(v, list)}
 if os.path.exists(run + "/log.jsonl"):
     rows = [json.loads(l) for l in open(run + "/log.jsonl") if l.strip()]
     out["epochs_done"] = len(rows)
