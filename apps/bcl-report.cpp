@@ -44,6 +44,7 @@ app::NamedRun read_run(const std::string& name, const std::string& dir) {
     app::EpochRecord e;
     e.epoch = j.at("epoch").get<int64_t>();
     e.train_loss = j.at("train_loss").get<double>();
+    e.evaluated = opt(j, "test_overall").has_value();
     e.test.overall = opt(j, "test_overall").value_or(0);
     r.run.epochs.push_back(e);
   }

@@ -164,7 +164,7 @@ std::string curves(const std::vector<NamedRun>& runs) {
     Series l{runs[i].name, color, {}}, a{runs[i].name, color, {}};
     for (const EpochRecord& e : runs[i].run.epochs) {
       l.points.push_back({static_cast<double>(e.epoch), e.train_loss});
-      a.points.push_back({static_cast<double>(e.epoch), e.test.overall});
+      if (e.evaluated) a.points.push_back({static_cast<double>(e.epoch), e.test.overall});
     }
     loss.push_back(l);
     acc.push_back(a);

@@ -19,6 +19,7 @@ struct EpochRecord {
   double train_ce = 0;
   std::optional<double> train_contrastive;
   EvalResult test;
+  bool evaluated = false;  // whether `test` was measured after this epoch (--eval-every)
   double img_per_s = 0, seconds = 0;
 };
 

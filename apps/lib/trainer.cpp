@@ -78,7 +78,8 @@ class Progress {
   double last_ = 0;
 };
 
-json epoch_json(const EpochRecord& r, bool evaluated) {
+json epoch_json(const EpochRecord& r) {
+  const bool evaluated = r.evaluated;
   auto group = [&](const std::optional<double>& v) { return evaluated && v ? json(*v) : json(); };
   return {{"epoch", r.epoch},
           {"lr", r.lr},
@@ -105,6 +106,8 @@ EpochRecord epoch_from_json(const json& j) {
     return j.contains(k) && !j[k].is_null() ? std::optional<double>(j[k].get<double>())
                                             : std::nullopt;
   };
+  // An epoch logged without an evaluation (--eval-every) stays without one when rewritten.
+  r.evaluated = opt("test_overall").has_value();
   r.test.overall = opt("test_overall").value_or(0);
   r.test.many = opt("test_many");
   r.test.medium = opt("test_medium");
@@ -269,7 +272,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   }
   {
     std::string kept;
-    for (const EpochRecord& r : history) kept += epoch_json(r, true).dump() + "\n";
+    for (const EpochRecord& r : history) kept += epoch_json(r).dump() + "\n";
     write_text_atomically(log_path, kept);
   }
 
@@ -334,6 +337,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
     if (evaluate) {
       const Predictions p = predict(model, test_data, eval_transform, cfg.batch_size, cfg.workers);
       rec.test = last_eval = summarize(p.predicted, p.labels, counts);
+      rec.evaluated = true;
       have_eval = true;
     }
     char terms_text[64] = "";
@@ -346,7 +350,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
                 rec.seconds);
     std::fflush(stdout);
     history.push_back(rec);
-    append_line(log_path, epoch_json(rec, evaluate).dump());
+    append_line(log_path, epoch_json(rec).dump());
 
     nn::CheckpointExtras extras;
     extras.sections["optimizer"] = optimizer.state_dict();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/lib/run_files.h"
 #include "tensor/safetensors.h"
 #include "tests/apps/app_runner.h"
 #include "tests/data/data_test_util.h"
@@ -46,6 +47,8 @@ std::vector<std::string> train_args(const test::TempDir& dir, const std::string&
           "--threads",
           "1",
           "--workers",
+          "2",
+          "--eval-every",
           "2",
           "--out",
           out};
@@ -90,6 +93,13 @@ TEST_CASE("apps/bcl-train killed in epoch 2 and resumed ends bitwise equal to an
   REQUIRE(resumed.exit_code == 0);
   CHECK(contains(resumed.output, "resuming"));
   CHECK(lines_in(broken + "/log.jsonl") == 2);
+  // Epoch 1 was not evaluated (--eval-every 2), and the resumed run's rewrite of the log keeps it
+  // so rather than logging an accuracy of 0.
+  const std::vector<nlohmann::json> log = app::read_jsonl(broken + "/log.jsonl");
+  REQUIRE(log.size() == 2);
+  CHECK(log[0]["test_overall"].is_null());
+  CHECK(log[0]["test_many"].is_null());
+  CHECK(log[1]["test_overall"].is_number());
 
   const SafetensorsFile a = load_safetensors(whole + "/last.safetensors");
   const SafetensorsFile b = load_safetensors(broken + "/last.safetensors");
