@@ -13,6 +13,7 @@
 
 #include "tensor/kernels/augment_params.h"
 #include "tensor/kernels/augment_policy.h"
+#include "tensor/kernels/augment_rand.h"
 #include "tensor/tensor.h"
 
 namespace bcl {
@@ -425,5 +426,41 @@ Tensor autoaug_cutout_params_from_host(const std::vector<augment::AutoAugCutoutP
 Tensor augment_autoaug_cutout(const PackedImages& images, const Tensor& indices,
                               const Tensor& params, const augment::AutoAugCutoutConfig& cfg,
                               const augment::ChannelNorm& norm);
+
+// ---- Batched RandAugment views (tensor/ops_augment.cpp, tensor/kernels/augment_rand*) ---------
+// Two of BCL's views end in RandAugment rand-n2-m10-mstd0.5 (timm's, as data/auto_augment.h):
+//   "rand"     data::rand_pipeline(norm, size, fill): the sim view, then RandAugment
+//              (augment::rand_view_config(size, fill) gives the pipeline's settings)
+//   "randaug"  data::ce_pipeline("randaug", norm, size, fill): random crop with size / 8 zero
+//              padding, flip, then RandAugment (augment::randaug_config(size, fill))
+// fill is the geometric ops' fill colour (BCL: data::mean_fill_colour(norm)).
+
+// The draws for indices (Int64 [N], any device) on images of height x width: Int64
+// [N, augment::kRandViewWords] (one RandViewParams per row) or [N, augment::kRandAugWords] (one
+// RandAugParams) on the indices' device. Bad configurations throw: sim's as sim_params; RandAugment
+// needs num_ops in [0, kMaxRandOps], prob in [0, 1], magnitude_std >= 0 and a finite magnitude;
+// the randaug crop needs height, width + 2 padding >= size. On a GPU the draws' log, cos, sin and
+// exp may differ from the CPU's in the last bits (augment_rand.h); the rest is exact.
+Tensor rand_view_params(const Tensor& indices, const augment::SampleKey& key,
+                        const augment::RandViewConfig& cfg, int64_t height, int64_t width);
+Tensor randaug_params(const Tensor& indices, const augment::SampleKey& key,
+                      const augment::RandAugConfig& cfg, int64_t height, int64_t width);
+std::vector<augment::RandViewParams> rand_view_params_to_host(const Tensor& params);
+std::vector<augment::RandAugParams> randaug_params_to_host(const Tensor& params);
+Tensor rand_view_params_from_host(const std::vector<augment::RandViewParams>& params,
+                                  Device device);
+Tensor randaug_params_from_host(const std::vector<augment::RandAugParams>& params, Device device);
+
+// The views, float32 [N, 3, size, size] on the images' device (indices and params there too;
+// out-of-range indices throw on the host, give NaN on a GPU), size = cfg.sim.size or cfg.size, at
+// most augment::kMaxPolicyViewSize (64). The view size and cfg's RandAugment fill are read, the
+// rest comes from the params. Params on the host are checked: the sim box inside the images, and
+// each step that runs naming an op in [0, kNumRandOps) and a resampling of 0 or 1, with finite
+// argument and matrix (posterize and solarize_add arguments in [0, 255]); on a GPU a step naming
+// no op does nothing. Given the same params, both devices give the same bits.
+Tensor augment_rand_view(const PackedImages& images, const Tensor& indices, const Tensor& params,
+                         const augment::RandViewConfig& cfg, const augment::ChannelNorm& norm);
+Tensor augment_randaug(const PackedImages& images, const Tensor& indices, const Tensor& params,
+                       const augment::RandAugConfig& cfg, const augment::ChannelNorm& norm);
 
 }  // namespace bcl::raw
