@@ -2,24 +2,34 @@
 // batched augmentation ops (draws, then pixels), one pair of kernel launches per view.
 #include "data/gpu_views.h"
 
+#include <array>
 #include <cstring>
 
+#include "data/augment.h"
 #include "tensor/error.h"
 
 namespace bcl::data {
 
 GpuViews::GpuViews(const Dataset& ds, Device device, const Normalization& norm, int64_t size,
-                   const std::string& ce_aug)
-    : ce_aug_(ce_aug) {
+                   const std::string& ce_aug, const std::string& cl_views)
+    : ce_aug_(ce_aug), cl_views_(cl_views) {
   BCL_CHECK(!ds.lazy() && !ds.images.empty(), "GpuViews: needs a non-empty dataset held in memory");
   BCL_CHECK(size > 0, "GpuViews: bad view size ", size);
-  BCL_CHECK(ce_aug == "crop-flip" || ce_aug == "autoaug-cutout", "GpuViews: CE view '", ce_aug,
-            "': the batched ones are crop-flip and autoaug-cutout");
-  BCL_CHECK(ce_aug == "crop-flip" || size <= augment::kMaxPolicyViewSize,
-            "GpuViews: autoaug-cutout views are at most ", augment::kMaxPolicyViewSize, " px, not ",
-            size);
-  // ce_pipeline's settings; AutoAugment fills with its own grey (128), not the mean colour.
-  autoaug_ = augment::autoaug_cutout_config(static_cast<int32_t>(size));
+  BCL_CHECK(ce_aug == "crop-flip" || ce_aug == "autoaug-cutout" || ce_aug == "randaug",
+            "GpuViews: CE view '", ce_aug, "': expected crop-flip, autoaug-cutout or randaug");
+  BCL_CHECK(cl_views == "sim-sim" || cl_views == "sim-rand" || cl_views == "rand-rand",
+            "GpuViews: contrastive views '", cl_views,
+            "': expected sim-sim, sim-rand or rand-rand");
+  BCL_CHECK((ce_aug == "crop-flip" && cl_views == "sim-sim") || size <= augment::kMaxPolicyViewSize,
+            "GpuViews: AutoAugment and RandAugment views are at most ", augment::kMaxPolicyViewSize,
+            " px, not ", size);
+  // ce_pipeline's and rand_pipeline's settings. AutoAugment fills with its own grey (128),
+  // RandAugment with the dataset's mean colour, as bcl_train_transform does.
+  const auto side = static_cast<int32_t>(size);
+  const std::array<uint8_t, 3> fill = mean_fill_colour(norm);
+  autoaug_ = augment::autoaug_cutout_config(side);
+  randaug_ = augment::randaug_config(side, fill.data());
+  rand_ = augment::rand_view_config(side, fill.data());
   const int64_t h = ds.images.front().height, w = ds.images.front().width;
   ce_.size = static_cast<int32_t>(size);
   ce_.padding = static_cast<int32_t>(size / 8);
@@ -64,15 +74,24 @@ std::vector<Tensor> GpuViews::make(const Tensor& indices, int64_t epoch, uint64_
   std::vector<Tensor> out;
   for (int32_t view = 0; view < views; ++view) {
     const augment::SampleKey key{seed, epoch, view};
+    const int64_t h = images_.height, w = images_.width;
+    // bcl_train_transform's views: sim-rand makes view 1 a rand view, rand-rand both.
+    const bool rand =
+        (view == 1 && cl_views_ != "sim-sim") || (view == 2 && cl_views_ == "rand-rand");
     if (view == 0 && ce_aug_ == "autoaug-cutout") {
-      const Tensor params =
-          raw::autoaug_cutout_params(indices, key, autoaug_, images_.height, images_.width);
+      const Tensor params = raw::autoaug_cutout_params(indices, key, autoaug_, h, w);
       out.push_back(raw::augment_autoaug_cutout(images_, indices, params, autoaug_, norm_));
+    } else if (view == 0 && ce_aug_ == "randaug") {
+      const Tensor params = raw::randaug_params(indices, key, randaug_, h, w);
+      out.push_back(raw::augment_randaug(images_, indices, params, randaug_, norm_));
     } else if (view == 0) {
-      const Tensor params = raw::crop_flip_params(indices, key, ce_, images_.height, images_.width);
+      const Tensor params = raw::crop_flip_params(indices, key, ce_, h, w);
       out.push_back(raw::augment_crop_flip(images_, indices, params, ce_, norm_));
+    } else if (rand) {
+      const Tensor params = raw::rand_view_params(indices, key, rand_, h, w);
+      out.push_back(raw::augment_rand_view(images_, indices, params, rand_, norm_));
     } else {
-      const Tensor params = raw::sim_params(indices, key, sim_, images_.height, images_.width);
+      const Tensor params = raw::sim_params(indices, key, sim_, h, w);
       out.push_back(raw::augment_sim(images_, indices, params, sim_, norm_));
     }
   }

@@ -3,12 +3,15 @@
 // ops of tensor/ops.h, so a training step on the GPU gets its views without a trip through the
 // host (only the batch's indices travel, when they come from the host).
 //
-// The views are bcl_train_transform(ce_aug, "sim-sim", norm, size)'s: [CE view, sim, sim], the CE
-// view being "crop-flip" (random crop with size / 8 zero padding, flip) or "autoaug-cutout" (the
-// same, then AutoAugment's CIFAR-10 policy and Cutout), and view v of sample i comes from the draws
-// of augment_generator(seed, epoch, indices[i], v), as in the DataLoader. On the CPU (the kernels'
-// CPU twins) they equal the loader's views; on a GPU they equal the CPU twins' (see
-// tensor/kernels/augment_params.h for the one, rare, exception).
+// The views are bcl_train_transform(ce_aug, cl_views, norm, size)'s: [CE view, contrastive view 1,
+// contrastive view 2]. The CE view is "crop-flip" (random crop with size / 8 zero padding, flip),
+// "autoaug-cutout" (the same, then AutoAugment's CIFAR-10 policy and Cutout) or "randaug" (crop,
+// flip, RandAugment); the contrastive views are "sim" or "rand" (sim, then RandAugment) as cl_views
+// says (sim-sim, sim-rand, rand-rand). View v of sample i comes from the draws of
+// augment_generator(seed, epoch, indices[i], v), as in the DataLoader. On the CPU (the kernels'
+// CPU twins) they equal the loader's views; on a GPU they equal the CPU twins' (the exceptions:
+// the box draw of augment_params.h and RandAugment's draws of augment_rand.h, whose transcendental
+// functions may differ in the last bits, which moves a pixel rarely).
 #pragma once
 
 #include <cstdint>
@@ -24,18 +27,18 @@ namespace bcl::data {
 class GpuViews {
  public:
   // ds must be held in memory, its images all of one size whose sides are at least
-  // size - 2 (size / 8) (the crop with its padding). ce_aug: "crop-flip" or "autoaug-cutout"
-  // (views up to 64 px). Works with device CPU too.
+  // size - 2 (size / 8) (the crop with its padding). Views with AutoAugment or RandAugment are at
+  // most 64 px. Works with device CPU too.
   GpuViews(const Dataset& ds, Device device, const Normalization& norm, int64_t size = 32,
-           const std::string& ce_aug = "crop-flip");
+           const std::string& ce_aug = "crop-flip", const std::string& cl_views = "sim-sim");
 
   Device device() const { return images_.bytes.device(); }
   int64_t num_samples() const { return images_.count; }
   const raw::PackedImages& images() const { return images_; }
   const Tensor& labels() const { return labels_; }  // Int64 [num_samples()] on device()
   const std::string& ce_aug() const { return ce_aug_; }
+  const std::string& cl_views() const { return cl_views_; }
   const augment::CropFlipConfig& ce_config() const { return ce_; }  // crop-flip
-  const augment::AutoAugCutoutConfig& autoaug_config() const { return autoaug_; }
   const augment::SimConfig& sim_config() const { return sim_; }
   const augment::ChannelNorm& channel_norm() const { return norm_; }
 
@@ -51,9 +54,11 @@ class GpuViews {
  private:
   raw::PackedImages images_;
   Tensor labels_;
-  std::string ce_aug_;
+  std::string ce_aug_, cl_views_;
   augment::CropFlipConfig ce_;
   augment::AutoAugCutoutConfig autoaug_;
+  augment::RandAugConfig randaug_;
+  augment::RandViewConfig rand_;
   augment::SimConfig sim_;
   augment::ChannelNorm norm_;
 };

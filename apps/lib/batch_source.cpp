@@ -43,9 +43,10 @@ class LoaderBatches final : public BatchSource {
 class DeviceBatches final : public BatchSource {
  public:
   DeviceBatches(std::shared_ptr<const data::Dataset> train, const data::Normalization& norm,
-                int64_t size, const std::string& ce_aug, int views, const BatchSourceOptions& o)
+                int64_t size, const std::string& ce_aug, const std::string& cl_views, int views,
+                const BatchSourceOptions& o)
       : train_(std::move(train)),
-        views_(make_views(*train_, o.device, norm, size, ce_aug)),
+        views_(make_views(*train_, o.device, norm, size, ce_aug, cl_views)),
         num_views_(views),
         options_(o) {
     BCL_CHECK(train_->size() >= o.batch_size, "--data-on-device: ", train_->size(),
@@ -80,14 +81,14 @@ class DeviceBatches final : public BatchSource {
  private:
   static data::GpuViews make_views(const data::Dataset& ds, Device device,
                                    const data::Normalization& norm, int64_t size,
-                                   const std::string& ce_aug) {
+                                   const std::string& ce_aug, const std::string& cl_views) {
     ds.validate("--data-on-device");  // every label in range: the step does not check them
     BCL_CHECK(!ds.lazy(),
               "--data-on-device: the training images are read from files batch by "
               "batch (a list or large-image dataset); it needs a dataset held in "
               "memory, such as cifar10:, cifar100: or a folder of small images");
     try {
-      return data::GpuViews(ds, device, norm, size, ce_aug);
+      return data::GpuViews(ds, device, norm, size, ce_aug, cl_views);
     } catch (const Error& e) {
       throw Error(std::string("--data-on-device: ") + e.what());
     }
@@ -111,9 +112,10 @@ std::unique_ptr<BatchSource> loader_batches(std::shared_ptr<const data::Dataset>
 
 std::unique_ptr<BatchSource> device_batches(std::shared_ptr<const data::Dataset> train,
                                             const data::Normalization& norm, int64_t size,
-                                            const std::string& ce_aug, int views,
-                                            const BatchSourceOptions& options) {
-  return std::make_unique<DeviceBatches>(std::move(train), norm, size, ce_aug, views, options);
+                                            const std::string& ce_aug, const std::string& cl_views,
+                                            int views, const BatchSourceOptions& options) {
+  return std::make_unique<DeviceBatches>(std::move(train), norm, size, ce_aug, cl_views, views,
+                                         options);
 }
 
 }  // namespace bcl::app

@@ -46,12 +46,12 @@ std::unique_ptr<BatchSource> loader_batches(std::shared_ptr<const data::Dataset>
                                             data::MultiViewTransform transform,
                                             const BatchSourceOptions& options);
 
-// views: 1 (the CE view, for ce and bs) or 3 (CE view, sim, sim); ce_aug: the CE view,
-// "crop-flip" or "autoaug-cutout" (data::GpuViews). The images must be held in memory and share
-// one size; bad data throws bcl::Error naming --data-on-device.
+// views: 1 (the CE view, for ce and bs) or 3 (the CE view and the two contrastive views); ce_aug
+// and cl_views as bcl-train's --ce-aug and --cl-views (data::GpuViews). The images must be held in
+// memory and share one size; bad data throws bcl::Error naming --data-on-device.
 std::unique_ptr<BatchSource> device_batches(std::shared_ptr<const data::Dataset> train,
                                             const data::Normalization& norm, int64_t size,
-                                            const std::string& ce_aug, int views,
-                                            const BatchSourceOptions& options);
+                                            const std::string& ce_aug, const std::string& cl_views,
+                                            int views, const BatchSourceOptions& options);
 
 }  // namespace bcl::app

@@ -30,8 +30,7 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
       ->capture_default_str();
   app.add_flag("--data-on-device", c.data_on_device,
                "keep the uint8 training images on --device and make each batch's views there "
-               "(small same-size images; --ce-aug crop-flip or autoaug-cutout, --cl-views "
-               "sim-sim)");
+               "(small same-size images such as CIFAR's)");
   app.add_option("--model", c.model, "encoder")
       ->check(CLI::IsMember({"resnet32", "resnet50", "resnext50_32x4d"}))
       ->capture_default_str();
@@ -123,11 +122,6 @@ void validate(TrainConfig& c) {
                                  "each must be in [1, --epochs], got " + std::to_string(m));
   if (c.schedule == "step" && c.milestones.empty())
     throw CLI::ValidationError("--milestones", "--schedule step needs --milestones");
-  if (c.data_on_device && (c.ce_aug == "randaug" || c.cl_views != "sim-sim"))
-    throw CLI::ValidationError("--data-on-device",
-                               "makes the crop-flip or autoaug-cutout CE view and sim contrastive "
-                               "views only (RandAugment is not batched yet); got --ce-aug " +
-                                   c.ce_aug + " --cl-views " + c.cl_views);
   parse_device_flag(c.device);
 }
 

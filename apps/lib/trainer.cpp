@@ -146,7 +146,7 @@ std::unique_ptr<BatchSource> make_batch_source(const TrainConfig& cfg,
             "of small, same-size images such as CIFAR's");
   const bool contrastive = cfg.method == "scl" || cfg.method == "bcl";
   return device_batches(std::move(train), splits.normalization, splits.image_size, cfg.ce_aug,
-                        contrastive ? 3 : 1, o);
+                        cfg.cl_views, contrastive ? 3 : 1, o);
 }
 
 // An epoch's step losses, kept where they were computed until read: on a GPU each read waits for
