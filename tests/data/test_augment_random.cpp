@@ -10,33 +10,16 @@
 #include "data/auto_augment.h"
 #include "data/color_ops.h"
 #include "data/image_ops.h"
+#include "tests/augment_test_util.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
+using namespace bcl::test;
 using namespace bcl::data;
 
-namespace {
-
-// Uniform random values in [1, 255] (no zeros, so Cutout's holes are visible).
-Image noise_image(int64_t h, int64_t w, uint64_t seed) {
-  Image img(h, w);
-  Generator gen(seed);
-  for (uint8_t& v : img.pixels) v = static_cast<uint8_t>(1 + gen.next_u32() % 255);
-  return img;
-}
-
-// |count - n p| <= 5 sqrt(n p (1 - p)).
-void check_binomial(int64_t count, int64_t n, double p) {
-  const double sd = std::sqrt(n * p * (1 - p));
-  INFO("count ", count, " of ", n, ", expected ", n * p, " +- ", 5 * sd);
-  CHECK(std::fabs(static_cast<double>(count) - n * p) <= 5 * sd);
-}
-
-}  // namespace
-
 TEST_CASE("augment/every random op gives the same output from the same generator state") {
-  const Image img = noise_image(32, 32, 1);
+  const Image img = nonzero_noise_image(32, 32, 1);
   RandAugmentOptions ra;
   ra.fill = {125, 123, 114};
   const std::vector<ImageOpPtr> ops = {random_resized_crop(32, {0.2, 1.0}),
@@ -106,7 +89,7 @@ TEST_CASE("augment/random_resized_crop: areas in the scale range, ratios in the 
     CHECK(b.height == 4);
     CHECK(b.width == 5);
   }
-  const Image out = random_resized_crop(32, {0.2, 1.0})->apply(noise_image(50, 70, 2), gen);
+  const Image out = random_resized_crop(32, {0.2, 1.0})->apply(nonzero_noise_image(50, 70, 2), gen);
   CHECK(out.height == 32);
   CHECK(out.width == 32);
 }
@@ -136,7 +119,7 @@ TEST_CASE("augment/color_jitter: factors in their ranges, order a uniform permut
   CHECK(std::fabs(sum_b / n - 1.0) <= 5 * 0.231 / std::sqrt(n));
   CHECK(std::fabs(sum_h / n) <= 5 * 0.0578 / std::sqrt(n));
   // All four disabled: nothing happens, not even the HSV round trip.
-  const Image img = noise_image(8, 8, 3);
+  const Image img = nonzero_noise_image(8, 8, 3);
   CHECK(color_jitter(0, 0, 0, 0)->apply(img, gen).pixels == img.pixels);
   // One step alone is that adjustment with the drawn factor.
   Generator a(5), b(5);
@@ -146,7 +129,7 @@ TEST_CASE("augment/color_jitter: factors in their ranges, order a uniform permut
 }
 
 TEST_CASE("augment/random_grayscale and random_apply happen with their probability") {
-  const Image img = noise_image(6, 6, 4);
+  const Image img = nonzero_noise_image(6, 6, 4);
   const Image gray = to_grayscale(img);
   const Image inverted = invert(img);
   // An op that inverts, to see random_apply's choice.
@@ -178,7 +161,7 @@ TEST_CASE("augment/random_grayscale and random_apply happen with their probabili
 }
 
 TEST_CASE("augment/cutout: one hole of side length, clipped at the border, centre uniform") {
-  const Image img = noise_image(32, 32, 5);
+  const Image img = nonzero_noise_image(32, 32, 5);
   const ImageOpPtr op = cutout(16);
   Generator gen(13);
   const int n = 4000;
@@ -266,7 +249,7 @@ TEST_CASE("augment/autoaugment: the CIFAR-10 table, a uniform sub-policy, steps 
   check_binomial(negative, n, 0.5);
 
   // The steps: a draw with nothing applied leaves the image; the ops are the primitives.
-  const Image img = noise_image(32, 32, 6);
+  const Image img = nonzero_noise_image(32, 32, 6);
   AutoAugmentDraw none;
   none.policy = 3;
   CHECK(apply_auto_augment(img, none, {128, 128, 128}).pixels == img.pixels);
@@ -349,7 +332,7 @@ TEST_CASE(
   CHECK(rand_augment_argument(RA::Invert, 10) == 0);
 
   // Steps apply the primitives, geometric ones with the fill colour.
-  const Image img = noise_image(32, 32, 7);
+  const Image img = nonzero_noise_image(32, 32, 7);
   RandAugmentStep s;
   s.op = RA::TranslateXRel;
   s.applied = true;

@@ -3,10 +3,12 @@
 
 #include "data/augment.h"
 #include "data/loader.h"
+#include "tests/augment_test_util.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
+using namespace bcl::test;
 using namespace bcl::data;
 using bcl::test::contains;
 using bcl::test::error_message;
@@ -15,17 +17,10 @@ namespace {
 
 const std::array<uint8_t, 3> kFill{125, 123, 114};
 
-Image noise_image(int64_t h, int64_t w, uint64_t seed) {
-  Image img(h, w);
-  Generator gen(seed);
-  for (uint8_t& v : img.pixels) v = static_cast<uint8_t>(1 + gen.next_u32() % 255);
-  return img;
-}
-
 }  // namespace
 
 TEST_CASE("augment/bcl_train_transform gives three views of the right shape that differ") {
-  const Image img = noise_image(32, 32, 1);
+  const Image img = nonzero_noise_image(32, 32, 1);
   for (const char* ce : {"crop-flip", "autoaug-cutout", "randaug"}) {
     for (const char* cl : {"sim-sim", "sim-rand", "rand-rand"}) {
       INFO(ce, " ", cl);
@@ -65,7 +60,7 @@ TEST_CASE("augment/bcl_train_transform gives three views of the right shape that
   // Large images: the CE view resizes and crops to the size; the sim views crop any size.
   const MultiViewTransform large =
       bcl_train_transform("randaug", "sim-sim", kImageNetNormalization, 224, kFill, true);
-  const Image photo = noise_image(300, 400, 2);
+  const Image photo = nonzero_noise_image(300, 400, 2);
   for (int v = 0; v < 3; ++v) {
     Generator gen = augment_generator(0, 0, 0, v);
     const Image out = large.views[static_cast<size_t>(v)].augment(photo, gen);
@@ -89,7 +84,7 @@ TEST_CASE("augment/the loader batches BCL's three views as [B, 3, 32, 32] tensor
   auto ds = std::make_shared<Dataset>();
   ds->class_names = {"a", "b"};
   for (int i = 0; i < 6; ++i) {
-    ds->images.push_back(noise_image(32, 32, static_cast<uint64_t>(i)));
+    ds->images.push_back(nonzero_noise_image(32, 32, static_cast<uint64_t>(i)));
     ds->labels.push_back(i % 2);
   }
   LoaderOptions o;
@@ -113,7 +108,8 @@ TEST_CASE("augment/mean_fill_colour rounds 255 * mean as timm's img_mean") {
 }
 
 TEST_CASE("augment/augmentation_grid lays out the image and its views, upscaled") {
-  const std::vector<Image> images = {noise_image(32, 32, 3), noise_image(32, 32, 4)};
+  const std::vector<Image> images = {nonzero_noise_image(32, 32, 3),
+                                     nonzero_noise_image(32, 32, 4)};
   const std::vector<int64_t> indices = {5, 9};
   const MultiViewTransform t =
       bcl_train_transform("autoaug-cutout", "sim-sim", kCifar10Normalization, 32, kFill);
@@ -135,7 +131,7 @@ TEST_CASE("augment/augmentation_grid lays out the image and its views, upscaled"
   }
   CHECK(grid.at(0, 0, 0) == 128);  // the gaps are grey
   // A larger image is shown at the views' size: its centre after resizing the shorter side.
-  const Image big = augmentation_grid({noise_image(64, 96, 5)}, {0}, t, 0, 1, 0);
+  const Image big = augmentation_grid({nonzero_noise_image(64, 96, 5)}, {0}, t, 0, 1, 0);
   CHECK(big.height == 32);
   CHECK(big.width == 4 * 32);
 }

@@ -15,70 +15,14 @@
 #include "data/augment.h"
 #include "data/auto_augment.h"
 #include "tensor/kernels/augment_policy.h"
+#include "tests/augment_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
+using namespace bcl::test;
 using namespace bcl::data;
 
 namespace {
-
-Image noise_image(int64_t h, int64_t w, uint64_t seed) {
-  Image img(h, w);
-  Generator gen(seed);
-  for (uint8_t& v : img.pixels) v = static_cast<uint8_t>(gen.next_u32() >> 24);
-  return img;
-}
-
-// Smooth ramps over part of the byte range (kind picks slopes and offsets): the histogram ops
-// then stretch a narrow range, the shears interpolate between close values, and solarize and
-// posterize cut through a gradient, which noise images do not show.
-Image gradient_image(int64_t h, int64_t w, int kind) {
-  Image img(h, w);
-  for (int64_t y = 0; y < h; ++y) {
-    for (int64_t x = 0; x < w; ++x) {
-      img.at(y, x, 0) = static_cast<uint8_t>(40 + (kind * 13 + 3 * x + y) % 120);
-      img.at(y, x, 1) = static_cast<uint8_t>(90 + (2 * y + kind * x) % 70);
-      img.at(y, x, 2) = static_cast<uint8_t>(kind % 2 ? 200 - 2 * (x + y) % 150 : 17 + x * y % 31);
-    }
-  }
-  return img;
-}
-
-std::vector<Image> test_images(int64_t h, int64_t w) {
-  std::vector<Image> images;
-  for (int k = 0; k < 8; ++k) images.push_back(noise_image(h, w, 500 + k));
-  for (int k = 0; k < 8; ++k) images.push_back(gradient_image(h, w, k));
-  Image flat(h, w);  // one value per channel: autocontrast and equalize leave it
-  for (int64_t i = 0; i < h * w; ++i) {
-    flat.pixels[static_cast<size_t>(3 * i)] = 77;
-    flat.pixels[static_cast<size_t>(3 * i + 1)] = 128;
-    flat.pixels[static_cast<size_t>(3 * i + 2)] = 250;
-  }
-  images.push_back(flat);
-  return images;
-}
-
-raw::PackedImages pack(const std::vector<Image>& images) {
-  std::vector<uint8_t> bytes;
-  for (const Image& img : images) bytes.insert(bytes.end(), img.pixels.begin(), img.pixels.end());
-  return raw::pack_images(bytes.data(), static_cast<int64_t>(images.size()), images[0].height,
-                          images[0].width, Device::CPU);
-}
-
-Tensor index_tensor(const std::vector<int64_t>& indices) {
-  Tensor t = empty({static_cast<int64_t>(indices.size())}, DType::Int64);
-  std::copy(indices.begin(), indices.end(), t.data<int64_t>());
-  return t;
-}
-
-augment::ChannelNorm bytes_as_floats() {
-  augment::ChannelNorm n;
-  for (int c = 0; c < 3; ++c) {
-    n.scale[c] = 1;
-    n.shift[c] = 0;
-  }
-  return n;
-}
 
 struct Coverage {
   std::set<int> policies, flips;
@@ -86,11 +30,11 @@ struct Coverage {
   int64_t cut_at_border = 0, padded = 0;
 };
 
-// Checks `n` samples of (seed, epoch) on a dataset of n images of h x w (test_images repeated,
-// so that every sample has its own index and draw) with the view side `size`.
+// Checks `n` samples of (seed, epoch) on a dataset of n images of h x w (loader_test_images
+// repeated, so that every sample has its own index and draw) with the view side `size`.
 void check_against_loader(int64_t h, int64_t w, int32_t size, uint64_t seed, int64_t epoch,
                           int64_t n, Coverage& cov) {
-  const std::vector<Image> base = test_images(h, w);
+  const std::vector<Image> base = loader_test_images(h, w, 500);
   std::vector<Image> images;
   for (int64_t j = 0; j < n; ++j) images.push_back(base[static_cast<size_t>(j) % base.size()]);
   const raw::PackedImages packed = pack(images);

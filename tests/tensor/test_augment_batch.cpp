@@ -17,20 +17,14 @@
 #include "data/image_ops.h"
 #include "data/sampling.h"
 #include "tensor/kernels/augment_params.h"
+#include "tests/augment_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
+using namespace bcl::test;
 using namespace bcl::data;
 
 namespace {
-
-// Uniform random values in [1, 255].
-Image noise_image(int64_t h, int64_t w, uint64_t seed) {
-  Image img(h, w);
-  Generator gen(seed);
-  for (uint8_t& v : img.pixels) v = static_cast<uint8_t>(1 + gen.next_u32() % 255);
-  return img;
-}
 
 // Smooth colour ramps with a gray band and saturated corners: the hue and saturation paths meet
 // maxc == minc, pure primaries and 255s, which noise rarely gives.
@@ -52,21 +46,8 @@ Image ramp_image(int64_t h, int64_t w) {
 
 std::vector<Image> test_images(int64_t h, int64_t w, int64_t count) {
   std::vector<Image> images{ramp_image(h, w)};
-  for (int64_t i = 1; i < count; ++i) images.push_back(noise_image(h, w, 100 + i));
+  for (int64_t i = 1; i < count; ++i) images.push_back(nonzero_noise_image(h, w, 100 + i));
   return images;
-}
-
-raw::PackedImages pack(const std::vector<Image>& images) {
-  std::vector<uint8_t> bytes;
-  for (const Image& img : images) bytes.insert(bytes.end(), img.pixels.begin(), img.pixels.end());
-  return raw::pack_images(bytes.data(), static_cast<int64_t>(images.size()), images[0].height,
-                          images[0].width, Device::CPU);
-}
-
-Tensor index_tensor(const std::vector<int64_t>& indices) {
-  Tensor t = empty({static_cast<int64_t>(indices.size())}, DType::Int64);
-  std::copy(indices.begin(), indices.end(), t.data<int64_t>());
-  return t;
 }
 
 // The views, normalised by data::Pipeline, as one [N, 3, S, S] tensor.
@@ -110,19 +91,6 @@ Image sim_reference(const Image& img, const augment::SimParams& p, int64_t size)
   }
   if (p.gray) out = to_grayscale(out);
   return out;
-}
-
-// |count - n p| <= 5 sqrt(n p (1 - p)).
-void check_binomial(int64_t count, int64_t n, double p) {
-  const double sd = std::sqrt(n * p * (1 - p));
-  INFO("count ", count, " of ", n, ", expected ", n * p, " +- ", 5 * sd);
-  CHECK(std::fabs(static_cast<double>(count) - n * p) <= 5 * sd);
-}
-
-std::vector<int64_t> iota_indices(int64_t n, int64_t first = 0) {
-  std::vector<int64_t> v(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = first + i;
-  return v;
 }
 
 }  // namespace

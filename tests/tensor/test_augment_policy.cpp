@@ -14,84 +14,14 @@
 #include "data/image_ops.h"
 #include "data/sampling.h"
 #include "tensor/kernels/augment_policy_pixels.h"
+#include "tests/augment_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
+using namespace bcl::test;
 using namespace bcl::data;
 
 namespace {
-
-Image noise_image(int64_t h, int64_t w, uint64_t seed) {
-  Image img(h, w);
-  Generator gen(seed);
-  for (uint8_t& v : img.pixels) v = static_cast<uint8_t>(gen.next_u32() >> 24);
-  return img;
-}
-
-// Noise, a smooth narrow-range ramp, a flat image and a two-valued one: the histogram ops meet a
-// stretched range, a single value per channel and two values; the enhance ops saturate.
-std::vector<Image> op_images(int64_t s) {
-  std::vector<Image> images{noise_image(s, s, 1), noise_image(s, s, 2)};
-  Image ramp(s, s), flat(s, s), two(s, s);
-  for (int64_t y = 0; y < s; ++y) {
-    for (int64_t x = 0; x < s; ++x) {
-      for (int64_t c = 0; c < 3; ++c) {
-        ramp.at(y, x, c) = static_cast<uint8_t>(60 + (c + 1) * (x + 2 * y) % 90);
-        flat.at(y, x, c) = static_cast<uint8_t>(100 + 50 * c);
-        two.at(y, x, c) = (x + y + c) % 3 == 0 ? 255 : 3;
-      }
-    }
-  }
-  images.push_back(ramp);
-  images.push_back(flat);
-  images.push_back(two);
-  return images;
-}
-
-raw::PackedImages pack(const std::vector<Image>& images) {
-  std::vector<uint8_t> bytes;
-  for (const Image& img : images) bytes.insert(bytes.end(), img.pixels.begin(), img.pixels.end());
-  return raw::pack_images(bytes.data(), static_cast<int64_t>(images.size()), images[0].height,
-                          images[0].width, Device::CPU);
-}
-
-Tensor index_tensor(const std::vector<int64_t>& indices) {
-  Tensor t = empty({static_cast<int64_t>(indices.size())}, DType::Int64);
-  std::copy(indices.begin(), indices.end(), t.data<int64_t>());
-  return t;
-}
-
-std::vector<int64_t> iota_indices(int64_t n, int64_t first = 0) {
-  std::vector<int64_t> v(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = first + i;
-  return v;
-}
-
-augment::ChannelNorm bytes_as_floats() {
-  augment::ChannelNorm n;
-  for (int c = 0; c < 3; ++c) {
-    n.scale[c] = 1;
-    n.shift[c] = 0;
-  }
-  return n;
-}
-
-// The image's bytes in the op's CHW float layout.
-std::vector<double> chw(const Image& img) {
-  const int64_t plane = img.height * img.width;
-  std::vector<double> v(static_cast<size_t>(3 * plane));
-  for (int64_t c = 0; c < 3; ++c)
-    for (int64_t q = 0; q < plane; ++q)
-      v[static_cast<size_t>(c * plane + q)] = img.pixels[static_cast<size_t>(q * 3 + c)];
-  return v;
-}
-
-// |count - n p| <= 5 sqrt(n p (1 - p)).
-void check_binomial(int64_t count, int64_t n, double p) {
-  const double sd = std::sqrt(n * p * (1 - p));
-  INFO("count ", count, " of ", n, ", expected ", n * p, " +- ", 5 * sd);
-  CHECK(std::fabs(static_cast<double>(count) - n * p) <= 5 * sd);
-}
 
 // A warp applied to a whole s x s image by the header's per-pixel function.
 Image warp_image(const augment::Warp& w, const Image& img) {

@@ -9,16 +9,16 @@
 #include <vector>
 
 #include "tensor/kernels/augment_params.h"
+#include "tests/augment_test_util.h"
 #include "tests/tensor/cuda_test_util.h"
 
 using namespace bcl;
+using namespace bcl::test;
 using bcl::test::check_cuda_matches;
 using bcl::test::skip_without_gpu;
 using bcl::test::to_cuda;
 
 namespace {
-
-const int64_t kBatchSizes[] = {1, 7, 257, 1000};
 
 // count random images of h x w x 3 bytes, packed on `device`.
 raw::PackedImages random_images(int64_t count, int64_t h, int64_t w, Device device) {
@@ -31,13 +31,6 @@ raw::PackedImages random_images(int64_t count, int64_t h, int64_t w, Device devi
     if (count > 1) bytes[static_cast<size_t>(h * w * 3) + i] = i % 3 == 0 ? 255 : 0;
   }
   return raw::pack_images(bytes.data(), count, h, w, device);
-}
-
-// Indices that repeat, skip and reach the dataset's last image (and, for the draws, beyond 2^32).
-Tensor indices_for(int64_t n, int64_t count, int64_t offset = 0) {
-  Tensor t = empty({n}, DType::Int64);
-  for (int64_t i = 0; i < n; ++i) t.data<int64_t>()[i] = offset + (i * 5 + n) % count;
-  return t;
 }
 
 // Every field of each sample's params as a float64 [N, fields] host tensor: the params travel as
@@ -59,11 +52,6 @@ Tensor sim_fields(const std::vector<augment::SimParams>& ps) {
   return from_vector(v, {static_cast<int64_t>(ps.size()), 16}, DType::Float64);
 }
 
-augment::ChannelNorm cifar_norm() {
-  const float mean[3] = {0.4914f, 0.4822f, 0.4465f}, std[3] = {0.2023f, 0.1994f, 0.2010f};
-  return augment::channel_norm(mean, std);
-}
-
 }  // namespace
 
 TEST_CASE("cuda/crop_flip_params_match_cpu") {
@@ -75,7 +63,7 @@ TEST_CASE("cuda/crop_flip_params_match_cpu") {
   odd.padding = 2;
   odd.cutout = 9;
   for (const augment::CropFlipConfig& cfg : {augment::CropFlipConfig{}, cut, odd}) {
-    for (int64_t n : kBatchSizes) {
+    for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(cfg.size);
       CAPTURE(cfg.cutout);
       CAPTURE(n);
@@ -106,7 +94,7 @@ TEST_CASE("cuda/sim_params_match_cpu") {
   };
   for (const Case& c :
        {Case{{}, 32, 32}, Case{{}, 24, 40}, Case{partial, 32, 32}, Case{strip, 4, 100}}) {
-    for (int64_t n : kBatchSizes) {
+    for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.h);
       CAPTURE(c.w);
       CAPTURE(n);
@@ -137,7 +125,7 @@ TEST_CASE("cuda/augment_crop_flip_matches_cpu") {
     const int64_t count = 40;
     const raw::PackedImages cpu_images = random_images(count, c.h, c.w, Device::CPU);
     const raw::PackedImages gpu_images = random_images(count, c.h, c.w, Device::CUDA);
-    for (int64_t n : kBatchSizes) {
+    for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.cfg.size);
       CAPTURE(n);
       const Tensor idx = indices_for(n, count);
@@ -167,7 +155,7 @@ TEST_CASE("cuda/augment_sim_matches_cpu") {
     cfg.size = static_cast<int32_t>(c.size);
     cfg.jitter_p = 0.9;
     cfg.gray_p = 0.3;
-    for (int64_t n : kBatchSizes) {
+    for (int64_t n : kAugmentBatchSizes) {
       if (c.size == 100 && n > 257) continue;
       CAPTURE(c.h);
       CAPTURE(c.w);

@@ -9,36 +9,16 @@
 #include <vector>
 
 #include "tensor/kernels/augment_policy.h"
+#include "tests/augment_test_util.h"
 #include "tests/tensor/cuda_test_util.h"
 
 using namespace bcl;
+using namespace bcl::test;
 using bcl::test::check_cuda_matches;
 using bcl::test::skip_without_gpu;
 using bcl::test::to_cuda;
 
 namespace {
-
-const int64_t kBatchSizes[] = {1, 7, 257, 1000};
-
-// count images of h x w x 3 bytes on `device`: noise, with a smooth narrow-range ramp and a flat
-// image first (histogram stretching, single-valued channels).
-raw::PackedImages policy_images(int64_t count, int64_t h, int64_t w, Device device) {
-  std::vector<uint8_t> bytes(static_cast<size_t>(count * h * w * 3));
-  Generator gen(41);
-  for (uint8_t& v : bytes) v = static_cast<uint8_t>(gen.next_u32() >> 24);
-  const auto per = static_cast<size_t>(h * w * 3);
-  for (size_t i = 0; i < per; ++i) {
-    bytes[i] = static_cast<uint8_t>(70 + (i / 3 % static_cast<size_t>(w) + i / 3 / w) % 60);
-    if (count > 1) bytes[per + i] = static_cast<uint8_t>(100 + i % 3);
-  }
-  return raw::pack_images(bytes.data(), count, h, w, device);
-}
-
-Tensor indices_for(int64_t n, int64_t count, int64_t offset = 0) {
-  Tensor t = empty({n}, DType::Int64);
-  for (int64_t i = 0; i < n; ++i) t.data<int64_t>()[i] = offset + (i * 5 + n) % count;
-  return t;
-}
 
 // Every field of each sample's params as a float64 [N, 16] host tensor.
 Tensor param_fields(const std::vector<augment::AutoAugCutoutParams>& ps) {
@@ -50,11 +30,6 @@ Tensor param_fields(const std::vector<augment::AutoAugCutoutParams>& ps) {
               double(p.sign[1]), double(p.apply[0]), double(p.apply[1]), double(p.cut_y0),
               double(p.cut_y1), double(p.cut_x0), double(p.cut_x1)});
   return from_vector(v, {static_cast<int64_t>(ps.size()), 16}, DType::Float64);
-}
-
-augment::ChannelNorm cifar_norm() {
-  const float mean[3] = {0.4914f, 0.4822f, 0.4465f}, std[3] = {0.2023f, 0.1994f, 0.2010f};
-  return augment::channel_norm(mean, std);
 }
 
 struct Case {
@@ -74,7 +49,7 @@ std::vector<Case> cases() {
 TEST_CASE("cuda/autoaug_cutout_params_match_cpu") {
   if (skip_without_gpu()) return;
   for (const Case& c : cases()) {
-    for (int64_t n : kBatchSizes) {
+    for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.cfg.size);
       CAPTURE(n);
       const Tensor idx = indices_for(n, 50000, int64_t{1} << 33);
@@ -93,9 +68,9 @@ TEST_CASE("cuda/augment_autoaug_cutout_matches_cpu") {
   if (skip_without_gpu()) return;
   for (const Case& c : cases()) {
     const int64_t count = 40;
-    const raw::PackedImages cpu_images = policy_images(count, c.h, c.w, Device::CPU);
-    const raw::PackedImages gpu_images = policy_images(count, c.h, c.w, Device::CUDA);
-    for (int64_t n : kBatchSizes) {
+    const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 41);
+    const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 41);
+    for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.cfg.size);
       CAPTURE(n);
       const Tensor idx = indices_for(n, count);
@@ -116,8 +91,8 @@ TEST_CASE("cuda/augment_autoaug_cutout_every_op_matches_cpu") {
   for (const Case& c : cases()) {
     CAPTURE(c.cfg.size);
     const int64_t count = 6;
-    const raw::PackedImages cpu_images = policy_images(count, c.h, c.w, Device::CPU);
-    const raw::PackedImages gpu_images = policy_images(count, c.h, c.w, Device::CUDA);
+    const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 41);
+    const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 41);
     std::vector<augment::AutoAugCutoutParams> params;
     std::vector<int64_t> idx;
     const int32_t size = c.cfg.size, pad = c.cfg.padding;
@@ -161,7 +136,7 @@ TEST_CASE("cuda/augment_autoaug_cutout_every_op_matches_cpu") {
 
 TEST_CASE("cuda/augment_autoaug_cutout_edge_cases") {
   if (skip_without_gpu()) return;
-  const raw::PackedImages images = policy_images(4, 32, 32, Device::CUDA);
+  const raw::PackedImages images = ramp_flat_noise_images(4, 32, 32, Device::CUDA, 41);
   const augment::AutoAugCutoutConfig cfg;
   // Out-of-range indices give NaN on the GPU (they are not checked there).
   const Tensor idx = to_cuda(from_vector({1, -1, 4, 3}, {4}, DType::Int64));

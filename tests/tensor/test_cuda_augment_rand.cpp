@@ -12,37 +12,17 @@
 #include <vector>
 
 #include "tensor/kernels/augment_rand.h"
+#include "tests/augment_test_util.h"
 #include "tests/tensor/cuda_test_util.h"
 
 using namespace bcl;
+using namespace bcl::test;
 using bcl::test::check_cuda_matches;
 using bcl::test::skip_without_gpu;
 using bcl::test::to_cpu;
 using bcl::test::to_cuda;
 
 namespace {
-
-const int64_t kBatchSizes[] = {1, 7, 257, 1000};
-
-// count images of h x w x 3 bytes on `device`: noise, with a smooth narrow-range ramp and a flat
-// image first (histogram stretching, single-valued channels, interpolated gradients).
-raw::PackedImages rand_images(int64_t count, int64_t h, int64_t w, Device device) {
-  std::vector<uint8_t> bytes(static_cast<size_t>(count * h * w * 3));
-  Generator gen(43);
-  for (uint8_t& v : bytes) v = static_cast<uint8_t>(gen.next_u32() >> 24);
-  const auto per = static_cast<size_t>(h * w * 3);
-  for (size_t i = 0; i < per; ++i) {
-    bytes[i] = static_cast<uint8_t>(70 + (i / 3 % static_cast<size_t>(w) + i / 3 / w) % 60);
-    if (count > 1) bytes[per + i] = static_cast<uint8_t>(100 + i % 3);
-  }
-  return raw::pack_images(bytes.data(), count, h, w, device);
-}
-
-Tensor indices_for(int64_t n, int64_t count, int64_t offset = 0) {
-  Tensor t = empty({n}, DType::Int64);
-  for (int64_t i = 0; i < n; ++i) t.data<int64_t>()[i] = offset + (i * 5 + n) % count;
-  return t;
-}
 
 // A step's discrete fields, and its numbers.
 void step_exact(const augment::RandStep& s, std::vector<double>& v) {
@@ -88,11 +68,6 @@ void check_fields(const std::string& op, const Fields& gpu, const Fields& cpu) {
   check_cuda_matches(op + " (log, cos, sin)", to_cuda(gpu.numbers), cpu.numbers, 1e-12, 1e-12);
 }
 
-augment::ChannelNorm cifar_norm() {
-  const float mean[3] = {0.4914f, 0.4822f, 0.4465f}, std[3] = {0.2023f, 0.1994f, 0.2010f};
-  return augment::channel_norm(mean, std);
-}
-
 const uint8_t kFill[3] = {125, 123, 114};
 
 struct Case {
@@ -123,7 +98,7 @@ TEST_CASE("cuda/randaug_rand_view_params_match_cpu") {
     for (const augment::RandViewConfig& base : {augment::rand_view_config(c.size, kFill), noisy}) {
       augment::RandViewConfig cfg = base;
       cfg.sim.size = c.size;
-      for (int64_t n : kBatchSizes) {
+      for (int64_t n : kAugmentBatchSizes) {
         CAPTURE(c.size);
         CAPTURE(n);
         const Tensor idx = indices_for(n, 50000, int64_t{1} << 33);
@@ -141,7 +116,7 @@ TEST_CASE("cuda/randaug_rand_view_params_match_cpu") {
 TEST_CASE("cuda/randaug_params_match_cpu") {
   if (skip_without_gpu()) return;
   for (const Case& c : kCases) {
-    for (int64_t n : kBatchSizes) {
+    for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.size);
       CAPTURE(n);
       const augment::RandAugConfig cfg = augment::randaug_config(c.size, kFill);
@@ -160,11 +135,11 @@ TEST_CASE("cuda/randaug_views_match_cpu_on_the_same_params") {
   if (skip_without_gpu()) return;
   for (const Case& c : kCases) {
     const int64_t count = 40;
-    const raw::PackedImages cpu_images = rand_images(count, c.h, c.w, Device::CPU);
-    const raw::PackedImages gpu_images = rand_images(count, c.h, c.w, Device::CUDA);
+    const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
+    const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
     const augment::RandViewConfig vcfg = augment::rand_view_config(c.size, kFill);
     const augment::RandAugConfig ccfg = augment::randaug_config(c.size, kFill);
-    for (int64_t n : kBatchSizes) {
+    for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.size);
       CAPTURE(n);
       const Tensor idx = indices_for(n, count);
@@ -189,8 +164,8 @@ TEST_CASE("cuda/randaug_every_op_matches_cpu") {
   for (const Case& c : kCases) {
     CAPTURE(c.size);
     const int64_t count = 6;
-    const raw::PackedImages cpu_images = rand_images(count, c.h, c.w, Device::CPU);
-    const raw::PackedImages gpu_images = rand_images(count, c.h, c.w, Device::CUDA);
+    const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
+    const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
     const augment::RandAugConfig ccfg = augment::randaug_config(c.size, kFill);
     const augment::RandViewConfig vcfg = augment::rand_view_config(c.size, kFill);
     std::vector<int64_t> idx;
@@ -244,8 +219,8 @@ TEST_CASE("cuda/randaug_gpu_draws_render_as_on_the_cpu") {
   // own draws (exact), and against the CPU's draws (equal but for the transcendental rounding).
   const Case c{32, 32, 32};
   const int64_t count = 200, n = 2000;
-  const raw::PackedImages cpu_images = rand_images(count, c.h, c.w, Device::CPU);
-  const raw::PackedImages gpu_images = rand_images(count, c.h, c.w, Device::CUDA);
+  const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
+  const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
   const augment::RandViewConfig vcfg = augment::rand_view_config(c.size, kFill);
   const augment::RandAugConfig ccfg = augment::randaug_config(c.size, kFill);
   const Tensor idx = indices_for(n, count);
@@ -276,7 +251,7 @@ TEST_CASE("cuda/randaug_gpu_draws_render_as_on_the_cpu") {
 
 TEST_CASE("cuda/randaug_edge_cases") {
   if (skip_without_gpu()) return;
-  const raw::PackedImages images = rand_images(4, 32, 32, Device::CUDA);
+  const raw::PackedImages images = ramp_flat_noise_images(4, 32, 32, Device::CUDA, 43);
   const augment::RandAugConfig cfg = augment::randaug_config(32, kFill);
   const augment::RandViewConfig vcfg = augment::rand_view_config(32, kFill);
   // Out-of-range indices give NaN on the GPU (they are not checked there).
