@@ -407,11 +407,11 @@ Tensor augment_crop_flip(const PackedImages& images, const Tensor& indices, cons
 Tensor augment_sim(const PackedImages& images, const Tensor& indices, const Tensor& params,
                    const augment::SimConfig& cfg, const augment::ChannelNorm& norm);
 
-// The "autoaug-cutout" CE view (data::ce_pipeline("autoaug-cutout", ...): random crop with zero
-// padding, flip, AutoAugment's CIFAR-10 policy, Cutout; augment::autoaug_cutout_config(size) gives
-// the pipeline's padding size / 8 and cutout size / 2). The draws: Int64 [N, kAutoAugCutoutWords]
-// on the indices' device, one AutoAugCutoutParams per row; a bad configuration throws (the crop
-// needs height, width + 2 padding >= size).
+// The "autoaug-cutout" CE view (tensor/ops_augment_policy.cpp), data::ce_pipeline("autoaug-cutout",
+// ...): random crop with zero padding, flip, AutoAugment's CIFAR-10 policy, Cutout;
+// augment::autoaug_cutout_config(size) gives the pipeline's padding size / 8 and cutout size / 2.
+// The draws: Int64 [N, kAutoAugCutoutWords] on the indices' device, one AutoAugCutoutParams per
+// row; a bad configuration throws (the crop needs height, width + 2 padding >= size).
 Tensor autoaug_cutout_params(const Tensor& indices, const augment::SampleKey& key,
                              const augment::AutoAugCutoutConfig& cfg, int64_t height,
                              int64_t width);
@@ -427,7 +427,7 @@ Tensor augment_autoaug_cutout(const PackedImages& images, const Tensor& indices,
                               const Tensor& params, const augment::AutoAugCutoutConfig& cfg,
                               const augment::ChannelNorm& norm);
 
-// ---- Batched RandAugment views (tensor/ops_augment.cpp, tensor/kernels/augment_rand*) ---------
+// ---- Batched RandAugment views (tensor/ops_augment_rand.cpp, tensor/kernels/augment_rand*) ----
 // Two of BCL's views end in RandAugment rand-n2-m10-mstd0.5 (timm's, as data/auto_augment.h):
 //   "rand"     data::rand_pipeline(norm, size, fill): the sim view, then RandAugment
 //              (augment::rand_view_config(size, fill) gives the pipeline's settings)

@@ -1,5 +1,6 @@
-// Per-sample parameters of the batched "autoaug-cutout" CE view (tensor/ops_augment.cpp, kernels in
-// augment_policy_batch.*), as plain C++ that g++ and nvcc both compile, like augment_params.h.
+// Per-sample parameters of the batched "autoaug-cutout" CE view (front-end
+// tensor/ops_augment_policy.cpp, kernels in augment_policy_batch.*), as plain C++ that g++ and nvcc
+// both compile, like augment_params.h.
 //
 // data::ce_pipeline("autoaug-cutout", norm, size) is
 //   random_crop(size, size / 8), random_horizontal_flip(0.5), cifar10_auto_augment(),

@@ -1,5 +1,6 @@
-// Kernel tables of the batched "autoaug-cutout" view (tensor/ops_augment.cpp is the front-end; the
-// CPU twins are in augment_policy_batch.cpp, the CUDA kernels in augment_policy_batch.cu).
+// Kernel tables of the batched "autoaug-cutout" view (tensor/ops_augment_policy.cpp is the
+// front-end; the CPU twins are in augment_policy_batch.cpp, the CUDA kernels in
+// augment_policy_batch.cu).
 //
 // Operands as in augment_batch.h (packed uint8 images, Int64 indices [N], float32 out
 // [N, 3, size, size]); params are Int64 [N, kAutoAugCutoutWords], one AutoAugCutoutParams per

@@ -1,4 +1,4 @@
-// Per-sample parameters of the batched RandAugment views (tensor/ops_augment.cpp, kernels in
+// Per-sample parameters of the batched RandAugment views (tensor/ops_augment_rand.cpp, kernels in
 // augment_rand_batch.*), as plain C++ that g++ and nvcc both compile, like augment_params.h:
 //   "rand"     data::rand_pipeline(norm, size, fill): the sim view (random resized crop, flip,
 //              colour jitter, grayscale), then RandAugment rand-n2-m10-mstd0.5 filling with fill

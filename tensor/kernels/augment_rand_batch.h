@@ -1,6 +1,6 @@
 // Kernel tables of the batched RandAugment views, "rand" (sim, then RandAugment) and "randaug"
-// (crop, flip, then RandAugment). tensor/ops_augment.cpp is the front-end; the CPU twins are in
-// augment_rand_batch.cpp, the CUDA kernels in augment_rand_batch.cu.
+// (crop, flip, then RandAugment). tensor/ops_augment_rand.cpp is the front-end; the CPU twins are
+// in augment_rand_batch.cpp, the CUDA kernels in augment_rand_batch.cu.
 //
 // Operands as in augment_batch.h (packed uint8 images, Int64 indices [N], float32 out
 // [N, 3, size, size]); params are Int64 [N, kRandViewWords] or [N, kRandAugWords], one
