@@ -159,10 +159,58 @@ __device__ void write_nan(int64_t count, float* dst) {
   for (int64_t q = threadIdx.x; q < count; q += blockDim.x) dst[q] = __int_as_float(0x7fc00000);
 }
 
-// One block per image (looping over images when the grid is capped); the view lives in shared
-// memory twice (dynamic, 2 x size x size x 3 bytes). Phases: the sim view's resized crop, its
-// jitter steps and grayscale (each pixel on its own, but contrast needs the whole view's mean),
-// then RandAugment, then the normalised output.
+// The sim view (resized crop, jitter steps, grayscale) of img in a, by the whole block. Each pixel
+// is on its own, but contrast needs the whole view's mean; the caller's barrier ends the stage.
+__device__ void sim_view_block(const augment::SimParams& sim, const uint8_t* img, int64_t width,
+                               int32_t size, uint8_t* a, const BlockScratch& scratch) {
+  const int64_t plane = static_cast<int64_t>(size) * size;
+  const int tid = static_cast<int>(threadIdx.x), threads = static_cast<int>(blockDim.x);
+  for (int64_t q = tid; q < plane; q += threads)
+    augment::sim_crop_pixel(img, width, sim, size, q, a);
+  __syncthreads();
+  if (sim.jitter) {
+    const uint8_t shift = augment::hue_shift(sim.hue);
+    for (int k = 0; k < 4; ++k) {
+      const int32_t step = sim.order[k];
+      if (!((sim.enabled >> step) & 1)) continue;
+      const uint8_t mean = step == augment::kContrast ? block_mean_luma(a, plane, scratch) : 0;
+      for (int64_t q = tid; q < plane; q += threads)
+        augment::jitter_pixel(step, sim, mean, shift, a + 3 * q);
+      __syncthreads();
+    }
+  }
+  if (sim.gray)
+    for (int64_t q = tid; q < plane; q += threads) augment::grayscale_pixel(a + 3 * q);
+}
+
+// The loop both RandAugment kernels run: one block per image (looping over images when the grid
+// is capped), the view held twice in shared memory (`views`, 2 x size x size x 3 bytes). Phases:
+// first_stage(p, img, views) makes the view RandAugment starts from (the sim view, or randaug's
+// crop and flip), then RandAugment's steps, then the normalised output. A sample whose index is
+// out of range gets NaNs.
+template <class Params, class FirstStage>
+__device__ void rand_views_block_loop(const uint8_t* bytes, const PackedGeometry& geo,
+                                      const int64_t* idx, const Params* prm, int32_t size,
+                                      const uint8_t* fill, const ChannelNorm& norm, float* out,
+                                      int64_t n, uint8_t* views, const BlockScratch& scratch,
+                                      FirstStage first_stage) {
+  const int64_t plane = static_cast<int64_t>(size) * size;
+  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
+    float* dst = out + i * 3 * plane;
+    const int64_t index = idx[i];
+    if (index < 0 || index >= geo.count) {
+      write_nan(3 * plane, dst);
+      continue;
+    }
+    const Params p = prm[i];
+    first_stage(p, bytes + index * geo.height * geo.width * 3, views);
+    __syncthreads();
+    const uint8_t* a = run_rand_steps(p.step, fill, size, views, views + 3 * plane, scratch);
+    write_normalized(a, plane, norm, dst);
+    __syncthreads();  // the next image overwrites the views
+  }
+}
+
 __global__ void __launch_bounds__(kRandThreads)
     rand_view_kernel(const uint8_t* bytes, PackedGeometry geo, const int64_t* idx,
                      const RandViewParams* prm, RandViewConfig cfg, ChannelNorm norm, float* out,
@@ -173,40 +221,10 @@ __global__ void __launch_bounds__(kRandThreads)
   __shared__ unsigned long long luma_sum;
   const BlockScratch scratch{hist, luts, &luma_sum};
   const int32_t size = cfg.sim.size;
-  const int64_t plane = static_cast<int64_t>(size) * size;
-  const int tid = static_cast<int>(threadIdx.x), threads = static_cast<int>(blockDim.x);
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
-    float* dst = out + i * 3 * plane;
-    const int64_t index = idx[i];
-    if (index < 0 || index >= geo.count) {
-      write_nan(3 * plane, dst);
-      continue;
-    }
-    const RandViewParams p = prm[i];
-    const uint8_t* img = bytes + index * geo.height * geo.width * 3;
-    uint8_t* a = views;
-    for (int64_t q = tid; q < plane; q += threads)
-      augment::sim_crop_pixel(img, geo.width, p.sim, size, q, a);
-    __syncthreads();
-    if (p.sim.jitter) {
-      const uint8_t shift = augment::hue_shift(p.sim.hue);
-      for (int k = 0; k < 4; ++k) {
-        const int32_t step = p.sim.order[k];
-        if (!((p.sim.enabled >> step) & 1)) continue;
-        const uint8_t mean = step == augment::kContrast ? block_mean_luma(a, plane, scratch) : 0;
-        for (int64_t q = tid; q < plane; q += threads)
-          augment::jitter_pixel(step, p.sim, mean, shift, a + 3 * q);
-        __syncthreads();
-      }
-    }
-    if (p.sim.gray) {
-      for (int64_t q = tid; q < plane; q += threads) augment::grayscale_pixel(a + 3 * q);
-      __syncthreads();
-    }
-    a = run_rand_steps(p.step, cfg.rand.fill, size, a, views + 3 * plane, scratch);
-    write_normalized(a, plane, norm, dst);
-    __syncthreads();  // the next image overwrites the views
-  }
+  rand_views_block_loop(bytes, geo, idx, prm, size, cfg.rand.fill, norm, out, n, views, scratch,
+                        [&](const RandViewParams& p, const uint8_t* img, uint8_t* a) {
+                          sim_view_block(p.sim, img, geo.width, size, a, scratch);
+                        });
 }
 
 __global__ void __launch_bounds__(kRandThreads)
@@ -219,25 +237,12 @@ __global__ void __launch_bounds__(kRandThreads)
   __shared__ unsigned long long luma_sum;
   const BlockScratch scratch{hist, luts, &luma_sum};
   const int32_t size = cfg.size;
-  const int64_t plane = static_cast<int64_t>(size) * size;
-  const int tid = static_cast<int>(threadIdx.x), threads = static_cast<int>(blockDim.x);
-  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
-    float* dst = out + i * 3 * plane;
-    const int64_t index = idx[i];
-    if (index < 0 || index >= geo.count) {
-      write_nan(3 * plane, dst);
-      continue;
-    }
-    const RandAugParams p = prm[i];
-    const uint8_t* img = bytes + index * geo.height * geo.width * 3;
-    uint8_t* a = views;
-    for (int64_t q = tid; q < plane; q += threads)
-      augment::randaug_crop_pixel(img, geo.height, geo.width, p, size, q, a);
-    __syncthreads();
-    a = run_rand_steps(p.step, cfg.rand.fill, size, a, views + 3 * plane, scratch);
-    write_normalized(a, plane, norm, dst);
-    __syncthreads();  // the next image overwrites the views
-  }
+  rand_views_block_loop(bytes, geo, idx, prm, size, cfg.rand.fill, norm, out, n, views, scratch,
+                        [&](const RandAugParams& p, const uint8_t* img, uint8_t* a) {
+                          const int64_t plane = static_cast<int64_t>(size) * size;
+                          for (int64_t q = threadIdx.x; q < plane; q += blockDim.x)
+                            augment::randaug_crop_pixel(img, geo.height, geo.width, p, size, q, a);
+                        });
 }
 
 void check_view_size(int32_t size, const char* op) {
