@@ -184,16 +184,20 @@ __device__ void sim_view_block(const augment::SimParams& sim, const uint8_t* img
 }
 
 // The loop both RandAugment kernels run: one block per image (looping over images when the grid
-// is capped), the view held twice in shared memory (`views`, 2 x size x size x 3 bytes). Phases:
-// first_stage(p, img, views) makes the view RandAugment starts from (the sim view, or randaug's
-// crop and flip), then RandAugment's steps, then the normalised output. A sample whose index is
-// out of range gets NaNs.
+// is capped), the view held twice in dynamic shared memory (2 x size x size x 3 bytes). Phases:
+// first_stage(p, img, view, scratch) makes the view RandAugment starts from (the sim view, or
+// randaug's crop and flip), then RandAugment's steps, then the normalised output. A sample whose
+// index is out of range gets NaNs.
 template <class Params, class FirstStage>
 __device__ void rand_views_block_loop(const uint8_t* bytes, const PackedGeometry& geo,
                                       const int64_t* idx, const Params* prm, int32_t size,
                                       const uint8_t* fill, const ChannelNorm& norm, float* out,
-                                      int64_t n, uint8_t* views, const BlockScratch& scratch,
-                                      FirstStage first_stage) {
+                                      int64_t n, FirstStage first_stage) {
+  extern __shared__ uint8_t views[];
+  __shared__ int32_t hist[3 * 256];
+  __shared__ uint8_t luts[3 * 256];
+  __shared__ unsigned long long luma_sum;
+  const BlockScratch scratch{hist, luts, &luma_sum};
   const int64_t plane = static_cast<int64_t>(size) * size;
   for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
     float* dst = out + i * 3 * plane;
@@ -203,7 +207,7 @@ __device__ void rand_views_block_loop(const uint8_t* bytes, const PackedGeometry
       continue;
     }
     const Params p = prm[i];
-    first_stage(p, bytes + index * geo.height * geo.width * 3, views);
+    first_stage(p, bytes + index * geo.height * geo.width * 3, views, scratch);
     __syncthreads();
     const uint8_t* a = run_rand_steps(p.step, fill, size, views, views + 3 * plane, scratch);
     write_normalized(a, plane, norm, dst);
@@ -215,34 +219,26 @@ __global__ void __launch_bounds__(kRandThreads)
     rand_view_kernel(const uint8_t* bytes, PackedGeometry geo, const int64_t* idx,
                      const RandViewParams* prm, RandViewConfig cfg, ChannelNorm norm, float* out,
                      int64_t n) {
-  extern __shared__ uint8_t views[];
-  __shared__ int32_t hist[3 * 256];
-  __shared__ uint8_t luts[3 * 256];
-  __shared__ unsigned long long luma_sum;
-  const BlockScratch scratch{hist, luts, &luma_sum};
   const int32_t size = cfg.sim.size;
-  rand_views_block_loop(bytes, geo, idx, prm, size, cfg.rand.fill, norm, out, n, views, scratch,
-                        [&](const RandViewParams& p, const uint8_t* img, uint8_t* a) {
-                          sim_view_block(p.sim, img, geo.width, size, a, scratch);
-                        });
+  rand_views_block_loop(
+      bytes, geo, idx, prm, size, cfg.rand.fill, norm, out, n,
+      [&](const RandViewParams& p, const uint8_t* img, uint8_t* a, const BlockScratch& scratch) {
+        sim_view_block(p.sim, img, geo.width, size, a, scratch);
+      });
 }
 
 __global__ void __launch_bounds__(kRandThreads)
     randaug_kernel(const uint8_t* bytes, PackedGeometry geo, const int64_t* idx,
                    const RandAugParams* prm, RandAugConfig cfg, ChannelNorm norm, float* out,
                    int64_t n) {
-  extern __shared__ uint8_t views[];
-  __shared__ int32_t hist[3 * 256];
-  __shared__ uint8_t luts[3 * 256];
-  __shared__ unsigned long long luma_sum;
-  const BlockScratch scratch{hist, luts, &luma_sum};
   const int32_t size = cfg.size;
-  rand_views_block_loop(bytes, geo, idx, prm, size, cfg.rand.fill, norm, out, n, views, scratch,
-                        [&](const RandAugParams& p, const uint8_t* img, uint8_t* a) {
-                          const int64_t plane = static_cast<int64_t>(size) * size;
-                          for (int64_t q = threadIdx.x; q < plane; q += blockDim.x)
-                            augment::randaug_crop_pixel(img, geo.height, geo.width, p, size, q, a);
-                        });
+  rand_views_block_loop(
+      bytes, geo, idx, prm, size, cfg.rand.fill, norm, out, n,
+      [&](const RandAugParams& p, const uint8_t* img, uint8_t* a, const BlockScratch&) {
+        const int64_t plane = static_cast<int64_t>(size) * size;
+        for (int64_t q = threadIdx.x; q < plane; q += blockDim.x)
+          augment::randaug_crop_pixel(img, geo.height, geo.width, p, size, q, a);
+      });
 }
 
 void check_view_size(int32_t size, const char* op) {
