@@ -2,10 +2,14 @@
 // long-tail construction), and the many/medium/few class lists. With --show-augment N it also
 // writes DIR/augment.png: N training images (evenly spaced through the training set), each followed
 // by its three training views (CE, contrastive 1, contrastive 2) as bcl_train_transform makes them
-// for --ce-aug and --cl-views, upscaled so that 32 px images are visible.
+// for --ce-aug and --cl-views, upscaled so that 32 px images are visible. With --export DIR it
+// writes the training set (after the long-tail cut) and the test set as PNG folders,
+// DIR/{train,test}/<class>/<index>.png: the very pixels bcl-train sees, after its JPEG decoder, for
+// another framework to train on (scripts/pytorch_bcl_reference.py reads that layout).
 //
 //   build/bcl-data --data folder:DIR --imbalance 100
 //   build/bcl-data --data folder:DIR --show-augment 8 --out runs/aug --cl-views sim-rand
+//   build/bcl-data --data folder:DIR --imbalance 100 --export runs/cifar10-lt-r100
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -25,6 +29,31 @@
 
 using namespace bcl;
 
+namespace {
+
+// Writes ds as dir/<class>/<index>.png, the index zero-padded to one width, so that a folder
+// reader's sorted order is the split's order. Returns the number of files written.
+int64_t export_split(const data::Dataset& ds, const std::filesystem::path& dir) {
+  const int width = static_cast<int>(std::to_string(std::max<int64_t>(ds.size() - 1, 0)).size());
+  for (const std::string& name : ds.class_names) std::filesystem::create_directories(dir / name);
+  for (int64_t i = 0; i < ds.size(); ++i) {
+    const data::Image img = ds.image(i);
+    std::string index = std::to_string(i);
+    index.insert(0, static_cast<size_t>(width) - index.size(), '0');
+    const std::string file =
+        (dir / ds.class_names[static_cast<size_t>(ds.labels[static_cast<size_t>(i)])] /
+         (index + ".png"))
+            .string();
+    BCL_CHECK(
+        stbi_write_png(file.c_str(), static_cast<int>(img.width), static_cast<int>(img.height), 3,
+                       img.pixels.data(), static_cast<int>(img.width * 3)) != 0,
+        "--export: cannot write ", file);
+  }
+  return ds.size();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"bcl-data: describe a (long-tailed) dataset as JSON"};
   std::string spec, type = "exp";
@@ -39,7 +68,7 @@ int main(int argc, char** argv) {
   app.add_option("--data-seed", data_seed);
   int64_t show = 0, zoom = 0;
   uint64_t seed = 0;
-  std::string out_dir, ce_aug = "autoaug-cutout", cl_views = "sim-sim";
+  std::string out_dir, export_dir, ce_aug = "autoaug-cutout", cl_views = "sim-sim";
   CLI::Option* out_opt =
       app.add_option("--out", out_dir, "folder for --show-augment's picture (augment.png)");
   app.add_option("--show-augment", show,
@@ -51,6 +80,9 @@ int main(int argc, char** argv) {
   app.add_option("--cl-views", cl_views,
                  "contrastive views for --show-augment: sim-sim, sim-rand or rand-rand");
   app.add_option("--seed", seed, "augmentation seed for --show-augment");
+  app.add_option("--export", export_dir,
+                 "write the training set (after the long-tail cut) and the test set as PNG "
+                 "folders DIR/{train,test}/<class>/<index>.png");
   app.add_option("--zoom", zoom,
                  "--show-augment's upscaling factor (0: 4 for images up to 64 px, else 1)")
       ->check(CLI::Range(int64_t{0}, int64_t{64}));
@@ -106,6 +138,15 @@ int main(int argc, char** argv) {
       out["augment_grid"] = {{"file", file},       {"images", indices}, {"labels", labels},
                              {"columns", columns}, {"ce_aug", ce_aug},  {"cl_views", cl_views},
                              {"seed", seed},       {"zoom", zoom}};
+    }
+    if (!export_dir.empty()) {
+      const std::filesystem::path root(export_dir);
+      BCL_CHECK(!std::filesystem::exists(root / "train") && !std::filesystem::exists(root / "test"),
+                "--export: ", export_dir,
+                " already holds a train or test folder; give a new or empty folder");
+      const int64_t n_train = export_split(train, root / "train");
+      const int64_t n_test = export_split(splits.test, root / "test");
+      out["export"] = {{"dir", export_dir}, {"train", n_train}, {"test", n_test}};
     }
     std::printf("%s\n", out.dump(2).c_str());
   } catch (const std::exception& e) {
