@@ -9,8 +9,18 @@ algorithms.
     /usr/bin/python3 scripts/pytorch_bcl_reference.py --data data/embedded/cifar10-lt-mini \
         --epochs 4 --alpha 0 --beta 1
 
+The CPU budget protocol (docs/results.md) on the very images bcl-train uses: export them with
+`build/bcl-data --data folder:DIR --imbalance 100 --export runs/lt100`, then
+
+    /usr/bin/python3 scripts/pytorch_bcl_reference.py --data runs/lt100 --method bcl \
+        --epochs 20 --warmup-epochs 1 --lr 0.1 --batch-size 128 --drop-last --threads 2 \
+        --normalize auto --json runs/pytorch_bcl.json
+
+(--method bs trains the classifier branch alone, on the CE view only, as bcl-train's bs does.)
+
 Setting (mirrors bcl-train's BCL recipe):
-  * data: DIR/{train,test}/<class>/*.png|jpg, classes sorted alphabetically; CIFAR-10 mean/std;
+  * data: DIR/{train,test}/<class>/*.png|jpg, classes sorted alphabetically; CIFAR-10's published
+    mean/std, or (--normalize auto, as bcl-train's) the training images' own;
   * views: view 0 = RandomCrop(32, padding 4) + flip; views 1, 2 = RandomResizedCrop(32,
     scale (0.2, 1)) + flip + ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 + RandomGrayscale(0.2);
   * model: LDAM-DRW's ResNet-32 (tests/golden/make_golden_resnet32.py) + fc Linear(64, C) +
@@ -65,7 +75,7 @@ def load_split(root):
 
 
 def to_tensor(img):
-    a = (np.asarray(img, dtype=np.float32) / 255.0 - MEAN) / STD
+    a = (np.asarray(img, dtype=np.float32) / 255.0 - MEAN) / STD  # MEAN, STD: see main()
     return torch.from_numpy(a.transpose(2, 0, 1).copy())
 
 
@@ -210,6 +220,11 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--drop-last", action="store_true")
+    p.add_argument("--method", choices=["bs", "bcl"], default="bcl",
+                   help="bs: balanced softmax on the CE view alone; bcl: alpha bs + beta BCL")
+    p.add_argument("--normalize", choices=["cifar10", "auto"], default="cifar10",
+                   help="cifar10: the published mean/std; auto: the training images' own")
+    p.add_argument("--json", metavar="FILE", help="also write the final figures here")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -217,6 +232,12 @@ def main():
     rng = random.Random(args.seed)
 
     classes, train_x, train_y = load_split(os.path.join(args.data, "train"))
+    if args.normalize == "auto":  # per channel over every training pixel, as bcl-train's auto
+        global MEAN, STD
+        pixels = np.stack([np.asarray(im, dtype=np.float64) / 255.0 for im in train_x])
+        MEAN = pixels.mean(axis=(0, 1, 2)).astype(np.float32)
+        STD = pixels.std(axis=(0, 1, 2)).astype(np.float32)
+        print("normalize auto: mean %s std %s" % (np.round(MEAN, 4), np.round(STD, 4)))
     _, test_x, test_y = load_split(os.path.join(args.data, "test"))
     c = len(classes)
     counts = np.bincount(train_y, minlength=c)
@@ -239,7 +260,7 @@ def main():
             return args.lr * (it + 1) / warm
         return args.lr * 0.5 * (1 + math.cos(math.pi * (min(it, total) - warm) / (total - warm)))
 
-    it = 0
+    it, t_start = 0, time.time()
     for epoch in range(args.epochs):
         model.train()
         order = list(range(n))
@@ -248,18 +269,24 @@ def main():
         for b in range(iters):
             idx = order[b * args.batch_size:(b + 1) * args.batch_size]
             v0 = torch.stack([view_plain(train_x[i], rng) for i in idx])
-            v1 = torch.stack([view_sim(train_x[i], rng) for i in idx])
-            v2 = torch.stack([view_sim(train_x[i], rng) for i in idx])
             y = train_y_t[idx]
             bs = len(idx)
             for g in opt.param_groups:
                 g["lr"] = lr_at(it)
-            z, logits, centers = model(torch.cat([v0, v1, v2]))
-            _, f1, f2 = torch.split(z, [bs, bs, bs])
-            feats = torch.stack([f1, f2], dim=1)
-            ce = F.cross_entropy(logits[:bs] + log_prior, y)
-            bcl = scl(centers, feats, y)
-            loss = args.alpha * ce + args.beta * bcl
+            if args.method == "bs":
+                logits = model.fc(model.encoder(v0))
+                ce = F.cross_entropy(logits + log_prior, y)
+                bcl = torch.zeros(())
+                loss = ce
+            else:
+                v1 = torch.stack([view_sim(train_x[i], rng) for i in idx])
+                v2 = torch.stack([view_sim(train_x[i], rng) for i in idx])
+                z, logits, centers = model(torch.cat([v0, v1, v2]))
+                _, f1, f2 = torch.split(z, [bs, bs, bs])
+                feats = torch.stack([f1, f2], dim=1)
+                ce = F.cross_entropy(logits[:bs] + log_prior, y)
+                bcl = scl(centers, feats, y)
+                loss = args.alpha * ce + args.beta * bcl
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -270,6 +297,7 @@ def main():
         print("epoch %d  lr %.4f  ce %.4f  bcl %.4f  total %.4f  (%.0f s)"
               % (epoch + 1, lr_at(it - 1), m[0], m[1], m[2], time.time() - t0), flush=True)
 
+    train_seconds = time.time() - t_start
     with torch.no_grad():
         model.eval()
         zs, preds = [], []
@@ -281,7 +309,23 @@ def main():
         acc = (pred == test_y_t).float().mean().item()
         per_class = [(pred[test_y_t == k] == k).float().mean().item() for k in range(c)]
         print("test accuracy %.2f%%  per class %s" % (100 * acc, " ".join("%.2f" % a for a in per_class)))
-        print("eval geometry:  " + fmt_geo(geometry(z, test_y_t, c)))
+        # many / medium / few: > 100, 20-100, < 20 training images (data/long_tail.h)
+        groups = {"many": [], "medium": [], "few": []}
+        for k in range(c):
+            groups["many" if counts[k] > 100 else "medium" if counts[k] >= 20 else "few"].append(k)
+        correct = pred == test_y_t
+        group_acc = {g: (100 * correct[torch.isin(test_y_t, torch.tensor(ks))].float().mean().item()
+                         if ks else None) for g, ks in groups.items()}
+        print("many %s  medium %s  few %s" % tuple(
+            "-" if group_acc[g] is None else "%.2f" % group_acc[g] for g in groups))
+        geo = geometry(z, test_y_t, c)
+        print("eval geometry:  " + fmt_geo(geo))
+        if args.json:
+            import json
+            with open(args.json, "w") as f:
+                json.dump(dict(method=args.method, epochs=args.epochs, seed=args.seed,
+                               overall=100 * acc, per_class=[100 * a for a in per_class],
+                               train_seconds=train_seconds, geometry=geo, **group_acc), f, indent=2)
         pc = centers @ centers.T
         iu = torch.triu_indices(c, c, 1)
         print("prototypes: mean pair cos %.3f (min %.3f max %.3f)"
