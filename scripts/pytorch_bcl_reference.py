@@ -16,7 +16,7 @@ The CPU budget protocol (docs/results.md) on the very images bcl-train uses: exp
         --epochs 20 --warmup-epochs 1 --lr 0.1 --batch-size 128 --drop-last --threads 2 \
         --normalize auto --json runs/pytorch_bcl.json
 
-(--method bs trains the classifier branch alone, on the CE view only, as bcl-train's bs does.)
+(--method ce|bs trains the classifier branch alone, on the CE view only, as bcl-train's do.)
 
 Setting (mirrors bcl-train's BCL recipe):
   * data: DIR/{train,test}/<class>/*.png|jpg, classes sorted alphabetically; CIFAR-10's published
@@ -220,8 +220,9 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--drop-last", action="store_true")
-    p.add_argument("--method", choices=["bs", "bcl"], default="bcl",
-                   help="bs: balanced softmax on the CE view alone; bcl: alpha bs + beta BCL")
+    p.add_argument("--method", choices=["ce", "bs", "bcl"], default="bcl",
+                   help="ce / bs: cross-entropy / balanced softmax on the CE view alone; "
+                        "bcl: alpha bs + beta BCL")
     p.add_argument("--normalize", choices=["cifar10", "auto"], default="cifar10",
                    help="cifar10: the published mean/std; auto: the training images' own")
     p.add_argument("--json", metavar="FILE", help="also write the final figures here")
@@ -273,9 +274,9 @@ def main():
             bs = len(idx)
             for g in opt.param_groups:
                 g["lr"] = lr_at(it)
-            if args.method == "bs":
+            if args.method in ("ce", "bs"):
                 logits = model.fc(model.encoder(v0))
-                ce = F.cross_entropy(logits + log_prior, y)
+                ce = F.cross_entropy(logits + (log_prior if args.method == "bs" else 0), y)
                 bcl = torch.zeros(())
                 loss = ce
             else:
