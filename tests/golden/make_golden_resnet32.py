@@ -3,6 +3,11 @@ LDAM-DRW's ResNet-32 with a Linear classifier, defined here in PyTorch, its stat
 encoder.* and fc.* like bcl's Classifier), a fixed input batch and PyTorch's logits for it, in
 evaluation mode (running statistics) and in training mode (batch statistics).
 
+It also writes resnet32_train_golden.safetensors: from that same state, three training steps of
+the bs objective (cross-entropy on logits + log prior) with SGD (lr 0.01, momentum 0.9, weight
+decay 5e-4) on fixed batches, PyTorch's loss at each step and the state after the last, so that
+the whole backward pass and the optimiser are compared with PyTorch's, not only the forward.
+
 Run it with a Python that has torch (Debian's python3-torch lives in /usr/bin/python3):
 
     /usr/bin/python3 tests/golden/make_golden_resnet32.py
@@ -106,6 +111,31 @@ def main():
     metadata = {"case": "resnet32_golden", "generator": "tests/golden/make_golden_resnet32.py",
                 "torch_version": torch.__version__}
     save_safetensors(os.path.join(DATA_DIR, "resnet32_golden.safetensors"), tensors, metadata)
+    write_train_golden(state)
+
+
+def write_train_golden(state, steps=3, batch=16, lr=0.01):
+    torch.manual_seed(1)
+    model = Classifier()
+    model.load_state_dict(state)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
+    counts = torch.tensor([500.0, 300, 180, 110, 60, 40, 25, 15, 9, 5])
+    offset = torch.log(counts / counts.sum())  # balanced softmax: logits + log prior
+    xs = torch.randn(steps, batch, 3, 32, 32)
+    ys = torch.randint(0, 10, (steps, batch))
+    losses = []
+    for k in range(steps):
+        loss = F.cross_entropy(model(xs[k]) + offset, ys[k])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.detach())
+    tensors = {"after." + k: v.clone() for k, v in model.state_dict().items()}
+    tensors.update({"inputs": xs, "labels": ys, "offset": offset, "losses": torch.stack(losses)})
+    metadata = {"case": "resnet32_train_golden", "generator": "tests/golden/make_golden_resnet32.py",
+                "torch_version": torch.__version__, "steps": str(steps)}
+    save_safetensors(os.path.join(DATA_DIR, "resnet32_train_golden.safetensors"), tensors, metadata)
 
 
 if __name__ == "__main__":
