@@ -20,12 +20,9 @@
 
 #include "data/augment.h"
 #include "data/dataset_spec.h"
+#include "data/image_io.h"
 #include "data/long_tail.h"
 #include "tensor/error.h"
-
-// stb_image_write is compiled into this program only (the test binary compiles its own copy).
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
 
 using namespace bcl;
 
@@ -44,10 +41,7 @@ int64_t export_split(const data::Dataset& ds, const std::filesystem::path& dir) 
         (dir / ds.class_names[static_cast<size_t>(ds.labels[static_cast<size_t>(i)])] /
          (index + ".png"))
             .string();
-    BCL_CHECK(
-        stbi_write_png(file.c_str(), static_cast<int>(img.width), static_cast<int>(img.height), 3,
-                       img.pixels.data(), static_cast<int>(img.width * 3)) != 0,
-        "--export: cannot write ", file);
+    data::write_png(img, file);
   }
   return ds.size();
 }
@@ -129,10 +123,7 @@ int main(int argc, char** argv) {
       const data::Image grid = data::augmentation_grid(images, indices, views, seed, zoom);
       std::filesystem::create_directories(out_dir);
       const std::string file = (std::filesystem::path(out_dir) / "augment.png").string();
-      BCL_CHECK(
-          stbi_write_png(file.c_str(), static_cast<int>(grid.width), static_cast<int>(grid.height),
-                         3, grid.pixels.data(), static_cast<int>(grid.width * 3)) != 0,
-          "--show-augment: cannot write ", file);
+      data::write_png(grid, file);
       nlohmann::json columns = {"image"};
       for (const data::Pipeline& p : views.views) columns.push_back(p.describe());
       out["augment_grid"] = {{"file", file},       {"images", indices}, {"labels", labels},

@@ -16,6 +16,9 @@
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #include <stb/stb_image.h>
+// stb_image_write too, for write_png (apps and tests write PNGs through it, never stb directly).
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
 
 namespace bcl::data {
 namespace {
@@ -74,6 +77,16 @@ Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
 
 Image decode_image_file(const std::string& path) {
   return decode_image(read_file_bytes(path), path);
+}
+
+void write_png(const Image& img, const std::string& path) {
+  BCL_CHECK(img.height > 0 && img.width > 0 &&
+                img.pixels.size() == static_cast<size_t>(img.height * img.width * 3),
+            "write_png: ", path, ": image ", img.height, "x", img.width, " holds ",
+            img.pixels.size(), " bytes, not height * width * 3");
+  const int w = static_cast<int>(img.width), h = static_cast<int>(img.height);
+  BCL_CHECK(stbi_write_png(path.c_str(), w, h, 3, img.pixels.data(), w * 3) != 0,
+            "write_png: cannot write ", path);
 }
 
 bool is_image_file_name(const std::string& name) {

@@ -1,5 +1,6 @@
-// Decoding JPEG and PNG files into RGB images (stb_image, from Debian's libstb-dev; the
-// implementation is compiled into image_io.cpp, so nothing extra is linked).
+// Decoding JPEG and PNG files into RGB images, and writing PNGs (stb_image and stb_image_write,
+// from Debian's libstb-dev; both implementations are compiled into image_io.cpp, so nothing extra
+// is linked).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,11 @@ std::vector<uint8_t> read_file_bytes(const std::string& path);
 // would otherwise decode silently with the missing rows grey.
 Image decode_image(const std::vector<uint8_t>& bytes, const std::string& name);
 Image decode_image_file(const std::string& path);
+
+// Writes img as an 8-bit RGB PNG (lossless: decode_image_file reads the same pixels back); throws
+// bcl::Error naming the file when it cannot be written. PNG only: stb_image_write's JPEG encoder
+// shifts negative ints, which `make SANITIZE=1` aborts on (JPEG tests use fixture files instead).
+void write_png(const Image& img, const std::string& path);
 
 // True for the file names image folders are made of: .jpg, .jpeg and .png, in any case.
 bool is_image_file_name(const std::string& name);

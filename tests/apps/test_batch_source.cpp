@@ -6,6 +6,7 @@
 
 #include "apps/lib/batch_source.h"
 #include "data/augment.h"
+#include "data/image_io.h"
 #include "tensor/safetensors.h"
 #include "tests/apps/app_runner.h"
 #include "tests/data/data_test_util.h"
@@ -108,11 +109,11 @@ TEST_CASE(
   test::TempDir dir("data_on_device");
   for (int c = 0; c < 3; ++c) {
     for (int i = 0; i < 16; ++i)
-      test::write_png(
-          dir.file("train/class" + std::to_string(c) + "/" + std::to_string(i) + ".png"),
-          test::pattern_image(16, 16, 100 * c + i));
-    test::write_png(dir.file("test/class" + std::to_string(c) + "/0.png"),
-                    test::pattern_image(16, 16, 1000 + c));
+      data::write_png(
+          test::pattern_image(16, 16, 100 * c + i),
+          dir.file("train/class" + std::to_string(c) + "/" + std::to_string(i) + ".png"));
+    data::write_png(test::pattern_image(16, 16, 1000 + c),
+                    dir.file("test/class" + std::to_string(c) + "/0.png"));
   }
   auto args = [&](const std::string& out) {
     return std::vector<std::string>{"--data",       "folder:" + dir.path().string(),
@@ -155,10 +156,10 @@ TEST_CASE("apps/bcl-train --data-on-device refuses images of several sizes, nami
   const test::TempDir dir("refused");
   for (int c = 0; c < 2; ++c) {
     for (int i = 0; i < 4; ++i)
-      test::write_png(dir.file("train/c" + std::to_string(c) + "/" + std::to_string(i) + ".png"),
-                      test::pattern_image(16 + 4 * c, 16, i));
-    test::write_png(dir.file("test/c" + std::to_string(c) + "/0.png"),
-                    test::pattern_image(16, 16, 9));
+      data::write_png(test::pattern_image(16 + 4 * c, 16, i),
+                      dir.file("train/c" + std::to_string(c) + "/" + std::to_string(i) + ".png"));
+    data::write_png(test::pattern_image(16, 16, 9),
+                    dir.file("test/c" + std::to_string(c) + "/0.png"));
   }
   const test::AppRun run =
       test::run_app("bcl-train", {"--data", "folder:" + dir.path().string(), "--data-on-device",

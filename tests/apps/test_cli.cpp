@@ -2,6 +2,7 @@
 // cause (the flag, the folder, the file and line). The apps run as child processes.
 #include <filesystem>
 
+#include "data/image_io.h"
 #include "tests/apps/app_runner.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
@@ -24,9 +25,9 @@ void check_error(const test::AppRun& run, const std::vector<std::string>& parts,
 void write_tiny_folder(const test::TempDir& dir) {
   for (const char* cls : {"a", "b"}) {
     for (int i = 0; i < 2; ++i)
-      test::write_png(dir.file(std::string("train/") + cls + "/" + std::to_string(i) + ".png"),
-                      test::pattern_image(8, 8, i));
-    test::write_png(dir.file(std::string("test/") + cls + "/0.png"), test::pattern_image(8, 8, 9));
+      data::write_png(test::pattern_image(8, 8, i),
+                      dir.file(std::string("train/") + cls + "/" + std::to_string(i) + ".png"));
+    data::write_png(test::pattern_image(8, 8, 9), dir.file(std::string("test/") + cls + "/0.png"));
   }
 }
 

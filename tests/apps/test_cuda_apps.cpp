@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "data/image_io.h"
 #include "tests/apps/app_runner.h"
 #include "tests/data/data_test_util.h"
 #include "tests/tensor/cuda_test_util.h"
@@ -21,10 +22,10 @@ namespace {
 void write_tiny_folder(const test::TempDir& dir) {
   for (const char* cls : {"a", "b"}) {
     for (int i = 0; i < 4; ++i)
-      test::write_png(dir.file(std::string("train/") + cls + "/" + std::to_string(i) + ".png"),
-                      test::pattern_image(8, 8, 10 * (cls[0] - 'a') + i));
-    test::write_png(dir.file(std::string("test/") + cls + "/0.png"),
-                    test::pattern_image(8, 8, 50 + (cls[0] - 'a')));
+      data::write_png(test::pattern_image(8, 8, 10 * (cls[0] - 'a') + i),
+                      dir.file(std::string("train/") + cls + "/" + std::to_string(i) + ".png"));
+    data::write_png(test::pattern_image(8, 8, 50 + (cls[0] - 'a')),
+                    dir.file(std::string("test/") + cls + "/0.png"));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "apps/lib/run_files.h"
+#include "data/image_io.h"
 #include "tensor/safetensors.h"
 #include "tests/apps/app_runner.h"
 #include "tests/data/data_test_util.h"
@@ -23,11 +24,11 @@ namespace {
 void write_dataset(const test::TempDir& dir) {
   for (int c = 0; c < 3; ++c) {
     for (int i = 0; i < 64; ++i)
-      test::write_png(
-          dir.file("train/class" + std::to_string(c) + "/" + std::to_string(i) + ".png"),
-          test::pattern_image(16, 16, 100 * c + i));
-    test::write_png(dir.file("test/class" + std::to_string(c) + "/0.png"),
-                    test::pattern_image(16, 16, 1000 + c));
+      data::write_png(
+          test::pattern_image(16, 16, 100 * c + i),
+          dir.file("train/class" + std::to_string(c) + "/" + std::to_string(i) + ".png"));
+    data::write_png(test::pattern_image(16, 16, 1000 + c),
+                    dir.file("test/class" + std::to_string(c) + "/0.png"));
   }
 }
 

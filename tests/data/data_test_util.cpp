@@ -8,9 +8,6 @@
 
 #include "tensor/error.h"
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
-
 namespace fs = std::filesystem;
 
 namespace bcl::test {
@@ -57,12 +54,6 @@ void write_cifar_file(const std::string& path, const std::vector<std::vector<uin
     }
   }
   write_bytes(path, bytes);
-}
-
-void write_png(const std::string& path, const data::Image& img) {
-  const int w = static_cast<int>(img.width), h = static_cast<int>(img.height);
-  BCL_CHECK(stbi_write_png(path.c_str(), w, h, 3, img.pixels.data(), w * 3) != 0,
-            "write_png: cannot write ", path);
 }
 
 std::string repo_path(const std::string& relative) {

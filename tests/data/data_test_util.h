@@ -36,10 +36,6 @@ data::Image pattern_image(int64_t h, int64_t w, int seed);
 void write_cifar_file(const std::string& path, const std::vector<std::vector<uint8_t>>& labels,
                       int first_seed = 0);
 
-// Writes img as a PNG file (lossless). JPEG tests use the fixture files in tests/data/fixtures/
-// instead: stb_image_write's JPEG encoder shifts negative ints, which `make SANITIZE=1` aborts on.
-void write_png(const std::string& path, const data::Image& img);
-
 // `relative` (to the repository root) prefixed with $BCL_REPO_ROOT when set; the tests otherwise
 // run from the repository root, as the golden tests do.
 std::string repo_path(const std::string& relative);

@@ -1,6 +1,7 @@
 #include <filesystem>
 
 #include "data/dataset_spec.h"
+#include "data/image_io.h"
 #include "data/long_tail.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
@@ -53,9 +54,9 @@ TEST_CASE("data/dataset spec reads cifar10, list and folder datasets") {
   CHECK(default_eval_transform(list).views[0].describe() ==
         "resize_shorter(256) -> center_crop(224) -> normalize");
 
-  test::write_png(dir.file("f/train/b/1.png"), test::pattern_image(16, 16, 1));
-  test::write_png(dir.file("f/train/a/1.png"), test::pattern_image(16, 16, 2));
-  test::write_png(dir.file("f/test/a/1.png"), test::pattern_image(16, 16, 3));
+  data::write_png(test::pattern_image(16, 16, 1), dir.file("f/train/b/1.png"));
+  data::write_png(test::pattern_image(16, 16, 2), dir.file("f/train/a/1.png"));
+  data::write_png(test::pattern_image(16, 16, 3), dir.file("f/test/a/1.png"));
   const DataSplits folder = load_dataset("folder:" + dir.file("f"));
   CHECK(folder.train.class_names == std::vector<std::string>{"a", "b"});
   CHECK(folder.test.labels == std::vector<int64_t>{0});

@@ -40,11 +40,23 @@ Image gradient_image(int64_t h, int64_t w) {
 
 }  // namespace
 
+TEST_CASE("data/write_png names the file it cannot write, and refuses a malformed image") {
+  test::TempDir dir("write_png");
+  const std::string missing = (dir.path() / "no" / "such" / "p.png").string();
+  CHECK(contains(error_message([&] { data::write_png(test::pattern_image(4, 4, 1), missing); }),
+                 "write_png: cannot write " + missing));
+  Image short_image(4, 4);
+  short_image.pixels.pop_back();
+  const std::string file = dir.file("short.png");
+  CHECK(contains(error_message([&] { data::write_png(short_image, file); }), file));
+  CHECK_FALSE(std::filesystem::exists(file));
+}
+
 TEST_CASE("data/decode reads PNG exactly and JPEG closely") {
   test::TempDir dir("decode");
   const Image pattern = test::pattern_image(5, 7, 3);
   const std::string png = dir.file("p.png");
-  test::write_png(png, pattern);
+  data::write_png(pattern, png);
   const Image from_png = decode_image_file(png);
   CHECK(from_png.height == 5);
   CHECK(from_png.width == 7);
@@ -93,12 +105,12 @@ TEST_CASE(
     "data/image folder: classes sorted by name, files in name order, test uses train classes") {
   test::TempDir dir("folder");
   // Written out of order on purpose; "notes.txt" and ".hidden/" are skipped.
-  test::write_png(dir.file("train/zebra/b.png"), test::pattern_image(4, 4, 1));
-  test::write_png(dir.file("train/zebra/a.png"), test::pattern_image(4, 4, 2));
-  test::write_png(dir.file("train/ant/x.PNG"), test::pattern_image(4, 4, 3));
+  data::write_png(test::pattern_image(4, 4, 1), dir.file("train/zebra/b.png"));
+  data::write_png(test::pattern_image(4, 4, 2), dir.file("train/zebra/a.png"));
+  data::write_png(test::pattern_image(4, 4, 3), dir.file("train/ant/x.PNG"));
   test::write_text(dir.file("train/ant/notes.txt"), "not an image");
-  test::write_png(dir.file("train/.hidden/y.png"), test::pattern_image(4, 4, 4));
-  test::write_png(dir.file("test/zebra/c.png"), test::pattern_image(4, 4, 5));
+  data::write_png(test::pattern_image(4, 4, 4), dir.file("train/.hidden/y.png"));
+  data::write_png(test::pattern_image(4, 4, 5), dir.file("test/zebra/c.png"));
 
   const Dataset train = read_image_folder(dir.file("train"), {}, 2);
   CHECK(train.class_names == std::vector<std::string>{"ant", "zebra"});
@@ -110,7 +122,7 @@ TEST_CASE(
   CHECK(test_split.class_names == train.class_names);
   CHECK(test_split.labels == std::vector<int64_t>{1});
 
-  test::write_png(dir.file("test/yak/d.png"), test::pattern_image(4, 4, 6));
+  data::write_png(test::pattern_image(4, 4, 6), dir.file("test/yak/d.png"));
   std::string msg = error_message([&] { read_image_folder(dir.file("test"), train.class_names); });
   CHECK(contains(msg, "'yak' is not one of the training classes"));
 
@@ -122,8 +134,8 @@ TEST_CASE(
 TEST_CASE("data/image folder reports the corrupt file whatever the thread count") {
   test::TempDir dir("folder_corrupt");
   for (int i = 0; i < 20; ++i) {
-    test::write_png(dir.file("train/c/" + std::to_string(100 + i) + ".png"),
-                    test::pattern_image(8, 8, i));
+    data::write_png(test::pattern_image(8, 8, i),
+                    dir.file("train/c/" + std::to_string(100 + i) + ".png"));
   }
   test::write_bytes(dir.file("train/c/105.png"), {1, 2, 3, 4});
   test::write_bytes(dir.file("train/c/117.png"), {5, 6, 7, 8});

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <set>
 
+#include "data/image_io.h"
 #include "data/loader.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
@@ -138,7 +139,7 @@ TEST_CASE("data/loader rethrows a worker's error for its batch, naming the file"
   for (int i = 0; i < 6; ++i) {
     ds->files.push_back(dir.file(std::to_string(i) + ".png"));
     ds->labels.push_back(i % 2);
-    test::write_png(ds->files.back(), test::pattern_image(8, 8, i));
+    data::write_png(test::pattern_image(8, 8, i), ds->files.back());
   }
   test::write_bytes(ds->files[3], {0x89, 'P', 'N', 'G', 0, 0});
   for (int workers : {0, 2}) {
