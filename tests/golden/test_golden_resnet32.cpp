@@ -26,28 +26,35 @@ namespace {
 constexpr double kAtol = 1e-4;
 constexpr double kRtol = 1e-4;
 
-std::string golden_path(const std::string& name) {
+// tests/golden/data/<name>.safetensors; stops the test with a hint when the file is not there.
+SafetensorsFile load_golden(const std::string& name) {
   const char* root = std::getenv("BCL_REPO_ROOT");
-  return (root != nullptr && *root != '\0' ? std::string(root) + "/" : std::string()) +
-         "tests/golden/data/" + name + ".safetensors";
+  const std::string path =
+      (root != nullptr && *root != '\0' ? std::string(root) + "/" : std::string()) +
+      "tests/golden/data/" + name + ".safetensors";
+  REQUIRE_MESSAGE(std::filesystem::exists(path), "golden file ", path,
+                  " not found: run the tests from the repository root or set BCL_REPO_ROOT");
+  return load_safetensors(path);
+}
+
+// resnet32_golden holds the network's state_dict beside a fixed batch and its logits: the state
+// alone, for load_state_dict's strict check.
+std::map<std::string, Tensor> resnet32_state(std::map<std::string, Tensor> tensors) {
+  for (const char* key : {"input", "logits_eval", "logits_train"}) tensors.erase(key);
+  return tensors;
 }
 
 }  // namespace
 
 TEST_CASE("golden/resnet32_eval_logits") {
-  const std::string path = golden_path("resnet32_golden");
-  REQUIRE_MESSAGE(std::filesystem::exists(path), "golden file ", path,
-                  " not found: run the tests from the repository root or set BCL_REPO_ROOT");
-  SafetensorsFile golden = load_safetensors(path);
-  std::map<std::string, Tensor> state = golden.tensors;
-  const Tensor input = state.at("input");
-  const Tensor logits_eval = state.at("logits_eval");
-  const Tensor logits_train = state.at("logits_train");
-  for (const char* key : {"input", "logits_eval", "logits_train"}) state.erase(key);
+  const SafetensorsFile golden = load_golden("resnet32_golden");
+  const Tensor& input = golden.tensors.at("input");
+  const Tensor& logits_eval = golden.tensors.at("logits_eval");
+  const Tensor& logits_train = golden.tensors.at("logits_train");
 
   Generator gen(0);
   nn::Classifier model(nn::resnet32(gen), nn::ClassifierOptions{}, gen);
-  model.load_state_dict(state);  // strict
+  model.load_state_dict(resnet32_state(golden.tensors));  // strict
   NoGradGuard no_grad;
 
   model.eval();
@@ -71,17 +78,10 @@ TEST_CASE("golden/resnet32_eval_logits") {
 // update (up to 2e-2 for a conv weight here). Weight decay moves a weight by only 5e-6 of itself
 // per step at this lr, below the tolerance: tests/nn/test_optim.cpp checks it.
 TEST_CASE("golden/resnet32_train_steps") {
-  const std::string path = golden_path("resnet32_train_golden");
-  const std::string init_path = golden_path("resnet32_golden");
-  REQUIRE_MESSAGE(std::filesystem::exists(path), "golden file ", path,
-                  " not found: run the tests from the repository root or set BCL_REPO_ROOT");
-  const SafetensorsFile golden = load_safetensors(path);
-  std::map<std::string, Tensor> state = load_safetensors(init_path).tensors;
-  for (const char* key : {"input", "logits_eval", "logits_train"}) state.erase(key);
-
+  const SafetensorsFile golden = load_golden("resnet32_train_golden");
   Generator gen(0);
   nn::Classifier model(nn::resnet32(gen), nn::ClassifierOptions{}, gen);
-  model.load_state_dict(state);  // strict
+  model.load_state_dict(resnet32_state(load_golden("resnet32_golden").tensors));  // strict
   model.train();
   nn::SGDOptions so;
   so.lr = 0.01;
@@ -116,5 +116,5 @@ TEST_CASE("golden/resnet32_train_steps") {
     CHECK_ALLCLOSE(after.at(key), want, 1e-4, 1e-3);
     ++compared;
   }
-  CHECK(compared == static_cast<int64_t>(state.size()) - 31);  // all but 31 BN step counters
+  CHECK(compared == static_cast<int64_t>(after.size()) - 31);  // all but 31 BN step counters
 }
