@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "autograd/gradcheck.h"
@@ -11,6 +13,14 @@
 #include "tensor/random.h"
 
 namespace bcl::test {
+
+// `relative` (to the repository root) prefixed with $BCL_REPO_ROOT when set; the tests otherwise
+// run from the repository root.
+inline std::string repo_path(const std::string& relative) {
+  const char* root = std::getenv("BCL_REPO_ROOT");
+  return root != nullptr && *root != '\0' ? (std::filesystem::path(root) / relative).string()
+                                          : relative;
+}
 
 // Normal(0, 1) values, seeded; float64 by default (gradient checks).
 inline Tensor randn(const Shape& shape, uint64_t seed, DType dtype = DType::Float64) {

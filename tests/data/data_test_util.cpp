@@ -56,11 +56,6 @@ void write_cifar_file(const std::string& path, const std::vector<std::vector<uin
   write_bytes(path, bytes);
 }
 
-std::string repo_path(const std::string& relative) {
-  const char* root = std::getenv("BCL_REPO_ROOT");
-  return root != nullptr && *root != '\0' ? (fs::path(root) / relative).string() : relative;
-}
-
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;

@@ -36,10 +36,6 @@ data::Image pattern_image(int64_t h, int64_t w, int seed);
 void write_cifar_file(const std::string& path, const std::vector<std::vector<uint8_t>>& labels,
                       int first_seed = 0);
 
-// `relative` (to the repository root) prefixed with $BCL_REPO_ROOT when set; the tests otherwise
-// run from the repository root, as the golden tests do.
-std::string repo_path(const std::string& relative);
-
 void write_text(const std::string& path, const std::string& text);
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes);
 

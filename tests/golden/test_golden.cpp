@@ -9,28 +9,19 @@
 // units in the last place of the largest partial sums. Those sums are over at most a few dozen
 // terms of size ~1-10, hence the absolute 1e-5 plus relative 1e-4 used unless a check says
 // otherwise.
-#include <cstdlib>
-#include <filesystem>
 
 #include "autograd/ops.h"
 #include "tensor/safetensors.h"
+#include "tests/golden/golden_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
+using bcl::test::load_golden;
 
 namespace {
 
 constexpr double kAtol = 1e-5;
 constexpr double kRtol = 1e-4;
-
-SafetensorsFile load_golden(const std::string& name) {
-  const char* root = std::getenv("BCL_REPO_ROOT");
-  std::string path = (root != nullptr && *root != '\0' ? std::string(root) + "/" : std::string()) +
-                     "tests/golden/data/" + name + ".safetensors";
-  REQUIRE_MESSAGE(std::filesystem::exists(path), "golden file ", path,
-                  " not found: run the tests from the repository root or set BCL_REPO_ROOT");
-  return load_safetensors(path);
-}
 
 // Runs conv2d forward and backward on the file's inputs and compares everything with PyTorch.
 void check_conv2d(const std::string& name) {

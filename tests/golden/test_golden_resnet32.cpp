@@ -7,8 +7,6 @@
 // convolutions' dot products (up to 576 terms) in different orders, and 31 layers compound those
 // last-place differences: the measured gap is ~5e-6 relative. A wrong name, layout, shortcut or
 // statistic would be off by far more.
-#include <cstdlib>
-#include <filesystem>
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -17,25 +15,16 @@
 #include "nn/resnet_cifar.h"
 #include "tensor/ops.h"
 #include "tensor/safetensors.h"
+#include "tests/golden/golden_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
+using bcl::test::load_golden;
 
 namespace {
 
 constexpr double kAtol = 1e-4;
 constexpr double kRtol = 1e-4;
-
-// tests/golden/data/<name>.safetensors; stops the test with a hint when the file is not there.
-SafetensorsFile load_golden(const std::string& name) {
-  const char* root = std::getenv("BCL_REPO_ROOT");
-  const std::string path =
-      (root != nullptr && *root != '\0' ? std::string(root) + "/" : std::string()) +
-      "tests/golden/data/" + name + ".safetensors";
-  REQUIRE_MESSAGE(std::filesystem::exists(path), "golden file ", path,
-                  " not found: run the tests from the repository root or set BCL_REPO_ROOT");
-  return load_safetensors(path);
-}
 
 // resnet32_golden holds the network's state_dict beside a fixed batch and its logits: the state
 // alone, for load_state_dict's strict check.
