@@ -10,6 +10,8 @@ size_t dtype_size(DType t) {
       return 8;
     case DType::Int64:
       return 8;
+    case DType::BFloat16:
+      return 2;
   }
   return 0;
 }
@@ -22,6 +24,8 @@ const char* dtype_name(DType t) {
       return "float64";
     case DType::Int64:
       return "int64";
+    case DType::BFloat16:
+      return "bfloat16";
   }
   return "?";
 }

@@ -33,12 +33,14 @@ const char* safetensors_dtype(DType t) {
       return "F64";
     case DType::Int64:
       return "I64";
+    case DType::BFloat16:
+      return "BF16";
   }
   return "?";
 }
 
 bool parse_dtype(const std::string& code, DType* out) {
-  for (DType t : {DType::Float32, DType::Float64, DType::Int64}) {
+  for (DType t : {DType::Float32, DType::Float64, DType::Int64, DType::BFloat16}) {
     if (code == safetensors_dtype(t)) {
       *out = t;
       return true;

@@ -39,6 +39,8 @@ double load_as_double(const void* base, DType dtype, int64_t i) {
       return static_cast<const double*>(base)[i];
     case DType::Int64:
       return static_cast<double>(static_cast<const int64_t*>(base)[i]);
+    case DType::BFloat16:
+      return static_cast<double>(static_cast<const bfloat16*>(base)[i]);
   }
   return 0;
 }
@@ -168,6 +170,9 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape, DType 
         break;
       case DType::Int64:
         t.data<int64_t>()[i] = static_cast<int64_t>(values[i]);
+        break;
+      case DType::BFloat16:
+        t.data<bfloat16>()[i] = bfloat16(values[i]);
         break;
     }
   }

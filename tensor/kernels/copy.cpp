@@ -33,6 +33,9 @@ void copy_cpu(const Tensor& dst, const Tensor& src) {
     case DType::Int64:
       copy_typed<Dst, int64_t>(dst, src);
       break;
+    case DType::BFloat16:
+      copy_typed<Dst, bfloat16>(dst, src);
+      break;
   }
 }
 
@@ -47,9 +50,11 @@ void fill_cpu(const Tensor& x, double value) {
 const KernelRegistrar copy_f32(copy_kernels(), Device::CPU, DType::Float32, &copy_cpu<float>);
 const KernelRegistrar copy_f64(copy_kernels(), Device::CPU, DType::Float64, &copy_cpu<double>);
 const KernelRegistrar copy_i64(copy_kernels(), Device::CPU, DType::Int64, &copy_cpu<int64_t>);
+const KernelRegistrar copy_bf16(copy_kernels(), Device::CPU, DType::BFloat16, &copy_cpu<bfloat16>);
 const KernelRegistrar fill_f32(fill_kernels(), Device::CPU, DType::Float32, &fill_cpu<float>);
 const KernelRegistrar fill_f64(fill_kernels(), Device::CPU, DType::Float64, &fill_cpu<double>);
 const KernelRegistrar fill_i64(fill_kernels(), Device::CPU, DType::Int64, &fill_cpu<int64_t>);
+const KernelRegistrar fill_bf16(fill_kernels(), Device::CPU, DType::BFloat16, &fill_cpu<bfloat16>);
 
 }  // namespace
 }  // namespace bcl

@@ -33,6 +33,8 @@ void copy_cuda(const Tensor& dst, const Tensor& src) {
       return launch_copy<Dst, double>(dst, src);
     case DType::Int64:
       return launch_copy<Dst, int64_t>(dst, src);
+    case DType::BFloat16:
+      return launch_copy<Dst, bfloat16>(dst, src);
   }
 }
 
@@ -53,9 +55,13 @@ void fill_cuda(const Tensor& x, double value) {
 const KernelRegistrar copy_f32(copy_kernels(), Device::CUDA, DType::Float32, &copy_cuda<float>);
 const KernelRegistrar copy_f64(copy_kernels(), Device::CUDA, DType::Float64, &copy_cuda<double>);
 const KernelRegistrar copy_i64(copy_kernels(), Device::CUDA, DType::Int64, &copy_cuda<int64_t>);
+const KernelRegistrar copy_bf16(copy_kernels(), Device::CUDA, DType::BFloat16,
+                                &copy_cuda<bfloat16>);
 const KernelRegistrar fill_f32(fill_kernels(), Device::CUDA, DType::Float32, &fill_cuda<float>);
 const KernelRegistrar fill_f64(fill_kernels(), Device::CUDA, DType::Float64, &fill_cuda<double>);
 const KernelRegistrar fill_i64(fill_kernels(), Device::CUDA, DType::Int64, &fill_cuda<int64_t>);
+const KernelRegistrar fill_bf16(fill_kernels(), Device::CUDA, DType::BFloat16,
+                                &fill_cuda<bfloat16>);
 
 }  // namespace
 }  // namespace bcl

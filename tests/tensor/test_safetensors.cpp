@@ -101,6 +101,7 @@ TEST_CASE("safetensors/round_trip") {
   Tensor i64 = from_vector({0, -5, 1099511627776.0}, {3}, DType::Int64);  // 2^40: needs 64 bits
   Tensor scalar_f32 = scalar(2.5);
   Tensor empty_f64 = zeros({0, 3}, DType::Float64);
+  Tensor bf16 = raw::to_dtype(test::randn({5}, 4, DType::Float32), DType::BFloat16);
   Tensor base = test::randn({3, 4}, 3, DType::Float32);
   Tensor transposed = raw::transpose(base, 0, 1);
   REQUIRE_FALSE(transposed.is_contiguous());
@@ -112,17 +113,19 @@ TEST_CASE("safetensors/round_trip") {
                     {"i64", i64},
                     {"scalar", scalar_f32},
                     {"empty", empty_f64},
+                    {"bf16", bf16},
                     {"transposed", transposed}},
                    metadata);
   SafetensorsFile file = load_safetensors(path);
 
-  CHECK(file.tensors.size() == 6);
+  CHECK(file.tensors.size() == 7);
   check_same(file.tensors.at("f32"), f32);
   check_same(file.tensors.at("f64"), f64);
   check_same(file.tensors.at("i64"), i64);
   CHECK(file.tensors.at("i64").to_vector()[2] == 1099511627776.0);
   check_same(file.tensors.at("scalar"), scalar_f32);
   check_same(file.tensors.at("empty"), empty_f64);
+  check_same(file.tensors.at("bf16"), bf16);
   check_same(file.tensors.at("transposed"), transposed);  // written in row-major order
   CHECK(file.tensors.at("transposed").is_contiguous());
   CHECK(file.metadata == metadata);
