@@ -23,12 +23,17 @@
 //     only when no deterministic one is usable, so that reruns give the same bits.
 // Algorithms must also succeed in Find and need at most cuda::kWorkspaceCap of workspace. When
 // none does, or cuDNN cannot take the geometry (sizes beyond int), the pass runs the direct kernel.
+//
+// bfloat16 (mixed precision, nn/conv.h): cuDNN's PSEUDO_BFLOAT16_CONFIG, bf16 tensors with float32
+// accumulation, on tensor cores (CUDNN_TENSOR_OP_MATH). Its result is the float32 sum of exact
+// bf16 products rounded to bf16, as the CPU's kernels of tensor/kernels/conv2d_bf16.cpp compute it.
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <climits>
 #include <map>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/kernels/conv2d.h"
@@ -147,13 +152,18 @@ __global__ void conv2d_direct_backward_weight_kernel(const T* dy, const T* x, T*
   }
 }
 
+// The type of the arithmetic on T: float for bfloat16 (and for cuDNN's alpha and beta), else T.
+template <class T>
+using Accum = std::conditional_t<std::is_same_v<T, bfloat16>, float, T>;
+
 // y[n, o, :, :] += bias[o], y being [N, O, plane] contiguous.
 template <class T>
 __global__ void add_bias_kernel(T* y, const T* bias, int64_t total, int64_t o, int64_t plane) {
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += step) {
-    y[idx] += bias[idx / plane % o];
+    y[idx] = static_cast<T>(static_cast<Accum<T>>(y[idx]) +
+                            static_cast<Accum<T>>(bias[idx / plane % o]));
   }
 }
 
@@ -222,8 +232,25 @@ bool fits_cudnn(const Conv2dDims& d, const Conv2dParams& p) {
   return std::all_of(std::begin(sizes), std::end(sizes), [](int64_t s) { return s <= INT_MAX; });
 }
 
-void make_descriptors(ConvPlan& plan, cudnnDataType_t dt, const Conv2dDims& d,
+// The data type of the tensors, and the one cuDNN computes in.
+struct CudnnTypes {
+  cudnnDataType_t data, compute;
+};
+
+CudnnTypes cudnn_types(DType dtype) {
+  switch (dtype) {
+    case DType::Float64:
+      return {CUDNN_DATA_DOUBLE, CUDNN_DATA_DOUBLE};
+    case DType::BFloat16:
+      return {CUDNN_DATA_BFLOAT16, CUDNN_DATA_FLOAT};
+    default:
+      return {CUDNN_DATA_FLOAT, CUDNN_DATA_FLOAT};
+  }
+}
+
+void make_descriptors(ConvPlan& plan, CudnnTypes types, const Conv2dDims& d,
                       const Conv2dParams& p) {
+  const cudnnDataType_t dt = types.data;
   const auto i = [](int64_t v) { return static_cast<int>(v); };
   BCL_CUDNN_CHECK(cudnnCreateTensorDescriptor(&plan.x));
   BCL_CUDNN_CHECK(
@@ -237,10 +264,12 @@ void make_descriptors(ConvPlan& plan, cudnnDataType_t dt, const Conv2dDims& d,
   BCL_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&plan.conv));
   BCL_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(plan.conv, i(p.pad_h), i(p.pad_w), i(p.stride_h),
                                                   i(p.stride_w), 1, 1, CUDNN_CROSS_CORRELATION,
-                                                  dt));
+                                                  types.compute));
   BCL_CUDNN_CHECK(cudnnSetConvolutionGroupCount(plan.conv, i(p.groups)));
-  BCL_CUDNN_CHECK(cudnnSetConvolutionMathType(
-      plan.conv, dt == CUDNN_DATA_FLOAT ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
+  const cudnnMathType_t math = dt == CUDNN_DATA_FLOAT      ? CUDNN_FMA_MATH
+                               : dt == CUDNN_DATA_BFLOAT16 ? CUDNN_TENSOR_OP_MATH
+                                                           : CUDNN_DEFAULT_MATH;
+  BCL_CUDNN_CHECK(cudnnSetConvolutionMathType(plan.conv, math));
   // cuDNN must see the output size the front-end allocated.
   int n = 0, c = 0, h = 0, w = 0;
   BCL_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(plan.conv, plan.x, plan.w, &n, &c, &h, &w));
@@ -371,7 +400,7 @@ const ConvPlan& plan_for(ConvPass pass, DType dtype, const Conv2dDims& d, const 
   ConvPlan plan;
   if (fits_cudnn(d, p)) {
     const bool fp32 = dtype == DType::Float32;
-    make_descriptors(plan, fp32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE, d, p);
+    make_descriptors(plan, cudnn_types(dtype), d, p);
     find_algo(plan, pass, fp32, a, b, out);
   }
   return plans().emplace(key, plan).first->second;
@@ -404,7 +433,7 @@ void conv2d_cuda(const Tensor& x, const Tensor& w, const Tensor& bias, const Ten
         x.data<T>(), w.data<T>(), out.data<T>(), direct_geometry(d, p));
     BCL_CUDA_CHECK_LAUNCH();
   } else {
-    const T one = 1, zero = 0;
+    const Accum<T> one = 1, zero = 0;
     void* ws = cuda::workspace(plan->workspace);
     BCL_CUDNN_CHECK(cudnnConvolutionForward(cuda::cudnn(), &one, plan->x, x.data<T>(), plan->w,
                                             w.data<T>(), plan->conv,
@@ -433,7 +462,7 @@ void conv2d_backward_input_cuda(const Tensor& grad_out, const Tensor& w, const T
     BCL_CUDA_CHECK_LAUNCH();
     return;
   }
-  const T one = 1, zero = 0;
+  const Accum<T> one = 1, zero = 0;
   void* ws = cuda::workspace(plan->workspace);
   BCL_CUDNN_CHECK(cudnnConvolutionBackwardData(
       cuda::cudnn(), &one, plan->w, w.data<T>(), plan->y, grad_out.data<T>(), plan->conv,
@@ -455,7 +484,7 @@ void conv2d_backward_weight_cuda(const Tensor& grad_out, const Tensor& x, const 
     BCL_CUDA_CHECK_LAUNCH();
     return;
   }
-  const T one = 1, zero = 0;
+  const Accum<T> one = 1, zero = 0;
   void* ws = cuda::workspace(plan->workspace);
   BCL_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
       cuda::cudnn(), &one, plan->x, x.data<T>(), plan->y, grad_out.data<T>(), plan->conv,
@@ -473,6 +502,12 @@ const KernelRegistrar bwd_w_f32(conv2d_backward_weight_kernels(), Device::CUDA, 
                                 &conv2d_backward_weight_cuda<float>);
 const KernelRegistrar bwd_w_f64(conv2d_backward_weight_kernels(), Device::CUDA, DType::Float64,
                                 &conv2d_backward_weight_cuda<double>);
+const KernelRegistrar fwd_bf16(conv2d_kernels(), Device::CUDA, DType::BFloat16,
+                               &conv2d_cuda<bfloat16>);
+const KernelRegistrar bwd_in_bf16(conv2d_backward_input_kernels(), Device::CUDA, DType::BFloat16,
+                                  &conv2d_backward_input_cuda<bfloat16>);
+const KernelRegistrar bwd_w_bf16(conv2d_backward_weight_kernels(), Device::CUDA, DType::BFloat16,
+                                 &conv2d_backward_weight_cuda<bfloat16>);
 
 }  // namespace
 

@@ -141,6 +141,33 @@ TEST_CASE("conv2d/matches_reference") {
   }
 }
 
+TEST_CASE("conv2d/bfloat16_matches_reference") {
+  // bfloat16 operands (tensor/kernels/conv2d_bf16.cpp): exact products summed in float32, then
+  // rounded once to bfloat16. Against the float64 reference on the same (bf16-valued) operands,
+  // each output is off by its rounding, at most 2^-8 relative, plus the float32 sums' kF32Tol:
+  // the bound below allows twice the rounding.
+  for (const ConvCase& c : conv_cases()) {
+    CAPTURE(c.name);
+    const auto bf16 = [](const Tensor& t) { return raw::to_dtype(t, DType::BFloat16); };
+    const auto f64 = [](const Tensor& t) { return raw::to_dtype(t, DType::Float64); };
+    const Tensor x = bf16(test::randn(c.x, 1, DType::Float32));
+    const Tensor w = bf16(test::randn(c.w, 2, DType::Float32));
+    const Tensor b = bf16(test::randn({c.w[0]}, 3, DType::Float32));
+    const Tensor g = bf16(test::randn(out_shape(c), 4, DType::Float32));
+    const Tensor y = raw::conv2d(x, w, b, c.p);
+    CHECK(y.dtype() == DType::BFloat16);
+    CHECK_ALLCLOSE(f64(y), raw::conv2d_reference(f64(x), f64(w), f64(b), c.p), kF32Tol, 0x1p-7);
+    const Tensor dx = raw::conv2d_backward_input(g, w, c.x, c.p);
+    const Tensor dw = raw::conv2d_backward_weight(g, x, c.w, c.p);
+    CHECK(dx.dtype() == DType::BFloat16);
+    CHECK(dw.dtype() == DType::BFloat16);
+    CHECK_ALLCLOSE(f64(dx), raw::conv2d_backward_input_reference(f64(g), f64(w), c.x, c.p), kF32Tol,
+                   0x1p-7);
+    CHECK_ALLCLOSE(f64(dw), raw::conv2d_backward_weight_reference(f64(g), f64(x), c.w, c.p),
+                   kF32Tol, 0x1p-7);
+  }
+}
+
 TEST_CASE("conv2d/strided_inputs") {
   // Non-contiguous x and w (transposed spatial dims) give the same result as their copies.
   const Tensor x = raw::transpose(test::randn({2, 3, 6, 5}, 5), 2, 3);

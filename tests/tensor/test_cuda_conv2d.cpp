@@ -1,6 +1,6 @@
 // CUDA convolution (cuDNN, tensor/kernels/conv2d.cu) against the CPU kernels on the same values:
-// the forward with and without bias and both backward products, in float32 and float64, through
-// the raw ops; then the direct kernels cuDNN falls back to, and the algorithm cache.
+// the forward with and without bias and both backward products, in float32, float64 and bfloat16,
+// through the raw ops; then the direct kernels cuDNN falls back to, and the algorithm cache.
 #include <string>
 
 #include "tensor/kernels/conv2d_cuda.h"
@@ -21,9 +21,23 @@ namespace {
 // fail it. Float64: the same sums are off by ~1e-13.
 constexpr double kF32Tol = 2e-4;
 constexpr double kF64Tol = 1e-10;
+// bfloat16 (tensor/kernels/conv2d_bf16.cpp): both devices round a float32 sum of the same exact
+// products to bf16. Sums that differ by float32 noise can round to neighbouring values, one
+// step apart: 2^-7 of the value at most (the spacing just above a power of two).
+constexpr double kBF16Rtol = 0x1p-7;
 
-double tol(DType dtype) {
-  return dtype == DType::Float32 ? kF32Tol : kF64Tol;
+double atol(DType dtype) {
+  return dtype == DType::Float64 ? kF64Tol : kF32Tol;
+}
+double rtol(DType dtype) {
+  return dtype == DType::Float64 ? kF64Tol : dtype == DType::BFloat16 ? kBF16Rtol : kF32Tol;
+}
+
+// N(0, 1) values in dtype (bfloat16 ones drawn in float32 and rounded: bf16 has no kernels but
+// the convolution's and the conversions).
+Tensor randn_as(const Shape& shape, uint64_t seed, DType dtype) {
+  if (dtype != DType::BFloat16) return test::randn(shape, seed, dtype);
+  return raw::to_dtype(test::randn(shape, seed, DType::Float32), DType::BFloat16);
 }
 
 Conv2dParams conv(int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
@@ -86,20 +100,21 @@ std::vector<ConvCase> conv_cases() {
 void check_conv_case(const ConvCase& c, DType dtype, uint64_t seed, const std::string& tag) {
   CAPTURE(c.name);
   CAPTURE(dtype_name(dtype));
-  const Tensor x = test::randn(c.x, seed, dtype), w = test::randn(c.w, seed + 1, dtype);
-  const Tensor bias = c.bias ? test::randn({c.w[0]}, seed + 2, dtype) : Tensor();
+  const Tensor x = randn_as(c.x, seed, dtype), w = randn_as(c.w, seed + 1, dtype);
+  const Tensor bias = c.bias ? randn_as({c.w[0]}, seed + 2, dtype) : Tensor();
   const Tensor xg = to_cuda(x), wg = to_cuda(w);
 
   const Tensor y = raw::conv2d(x, w, bias, c.p);
   const Tensor yg = raw::conv2d(xg, wg, c.bias ? to_cuda(bias) : Tensor(), c.p);
   CHECK(yg.shape() == y.shape());
-  check_cuda_matches("conv2d" + tag, yg, y, tol(dtype), tol(dtype));
+  CHECK(yg.dtype() == dtype);
+  check_cuda_matches("conv2d" + tag, yg, y, atol(dtype), rtol(dtype));
 
-  const Tensor dy = test::randn(y.shape(), seed + 3, dtype), dyg = to_cuda(dy);
+  const Tensor dy = randn_as(y.shape(), seed + 3, dtype), dyg = to_cuda(dy);
   check_cuda_matches("conv2d_backward_input" + tag, raw::conv2d_backward_input(dyg, wg, c.x, c.p),
-                     raw::conv2d_backward_input(dy, w, c.x, c.p), tol(dtype), tol(dtype));
+                     raw::conv2d_backward_input(dy, w, c.x, c.p), atol(dtype), rtol(dtype));
   check_cuda_matches("conv2d_backward_weight" + tag, raw::conv2d_backward_weight(dyg, xg, c.w, c.p),
-                     raw::conv2d_backward_weight(dy, x, c.w, c.p), tol(dtype), tol(dtype));
+                     raw::conv2d_backward_weight(dy, x, c.w, c.p), atol(dtype), rtol(dtype));
 }
 
 #ifdef BCL_CUDA
@@ -120,7 +135,7 @@ TEST_CASE("cuda/conv2d_matches_cpu") {
   const int64_t direct_before = cuda::conv_direct_calls();
 #endif
   uint64_t seed = 300;
-  for (DType dtype : {DType::Float32, DType::Float64}) {
+  for (DType dtype : {DType::Float32, DType::Float64, DType::BFloat16}) {
     for (const ConvCase& c : conv_cases()) check_conv_case(c, dtype, seed += 4, "");
   }
 #ifdef BCL_CUDA
@@ -138,10 +153,10 @@ TEST_CASE("cuda/conv2d_direct_kernels_match_cpu") {
   ForceDirect force;
   const int64_t before = cuda::conv_direct_calls();
   uint64_t seed = 500;
-  for (DType dtype : {DType::Float32, DType::Float64}) {
+  for (DType dtype : {DType::Float32, DType::Float64, DType::BFloat16}) {
     for (const ConvCase& c : conv_cases()) check_conv_case(c, dtype, seed += 4, " (direct)");
   }
-  CHECK(cuda::conv_direct_calls() - before == 2 * 3 * static_cast<int64_t>(conv_cases().size()));
+  CHECK(cuda::conv_direct_calls() - before == 3 * 3 * static_cast<int64_t>(conv_cases().size()));
 #endif
 }
 
@@ -161,11 +176,11 @@ TEST_CASE("cuda/conv2d_non_contiguous_operands") {
     REQUIRE_FALSE(xg.is_contiguous());
     const Tensor wg = to_cuda(w);
     check_cuda_matches("conv2d", raw::conv2d(xg, wg, Tensor(), p), raw::conv2d(x, w, Tensor(), p),
-                       tol(dtype), tol(dtype));
+                       atol(dtype), rtol(dtype));
     check_cuda_matches("conv2d_backward_input", raw::conv2d_backward_input(dyg, wg, x.shape(), p),
-                       raw::conv2d_backward_input(dy, w, x.shape(), p), tol(dtype), tol(dtype));
+                       raw::conv2d_backward_input(dy, w, x.shape(), p), atol(dtype), rtol(dtype));
     check_cuda_matches("conv2d_backward_weight", raw::conv2d_backward_weight(dyg, xg, w.shape(), p),
-                       raw::conv2d_backward_weight(dy, x, w.shape(), p), tol(dtype), tol(dtype));
+                       raw::conv2d_backward_weight(dy, x, w.shape(), p), atol(dtype), rtol(dtype));
   }
 }
 
