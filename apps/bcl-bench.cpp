@@ -25,7 +25,9 @@
 // each batch is made on the CPU and copied to the GPU in the data phase, and the clock is read only
 // after the GPU has finished the phase's work (a synchronisation per phase, which costs a little
 // throughput but makes the breakdown true). The JSON then also gives the CUDA allocator's peak
-// bytes in use and the blocks it took from cudaMalloc in each epoch (0 in the steady state).
+// bytes in use, the blocks it took from cudaMalloc in each epoch (0 in the steady state) and the
+// convolution passes that fell back to the direct kernel. --precision bf16 runs the convolutions
+// in bfloat16 (nn/conv.h).
 #include <omp.h>
 #include <sys/resource.h>
 
@@ -44,6 +46,7 @@
 #include "data/loader.h"
 #include "nn/optim.h"
 #include "tensor/device.h"
+#include "tensor/kernels/conv2d_cuda.h"
 #include "tensor/storage.h"
 
 using namespace bcl;
@@ -149,7 +152,7 @@ int main(int argc, char** argv) {
   int64_t batch = 128, image_size = 32, num_classes = 10, steps = 10, warmup = 2;
   int threads = 0, workers = 2, epochs = 3;
   uint64_t seed = 0;
-  std::string device_flag = "cpu";
+  std::string device_flag = "cpu", precision = "fp32";
   app.add_option("--model", model_name)
       ->check(CLI::IsMember({"resnet32", "resnet50", "resnext50_32x4d"}))
       ->capture_default_str();
@@ -182,6 +185,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", seed)->capture_default_str();
   app::add_device_flag(app, device_flag);
+  app::add_precision_flag(app, precision);
   CLI11_PARSE(app, argc, argv);
   Device device = Device::CPU;
   try {
@@ -208,6 +212,7 @@ int main(int argc, char** argv) {
     Generator gen(seed);
     const std::unique_ptr<nn::BCLModel> model =
         app::make_model(app::model_facts(cfg, source.num_classes()), gen);
+    nn::set_conv_precision(*model, app::conv_precision(precision));
     model->to(device);  // before the optimiser takes the parameters
     model->train();
     nn::SGDOptions so;
@@ -271,6 +276,7 @@ int main(int argc, char** argv) {
     nlohmann::json out = {
         {"model", model_name},
         {"method", method},
+        {"precision", precision},
         {"device", device_name(device)},
         {"batch", batch},
         {"threads", omp_get_max_threads()},
@@ -298,6 +304,11 @@ int main(int argc, char** argv) {
                      (1024.0 * 1024.0)) /
           10.0;
       out["cuda_mallocs_by_epoch"] = cuda_mallocs_by_epoch;
+#ifdef BCL_CUDA
+      // Convolution passes cuDNN declined, run by the slow direct kernel instead: 0 when every
+      // layer found a cuDNN algorithm (in this precision).
+      out["conv_direct_calls"] = cuda::conv_direct_calls();
+#endif
     }
     std::printf("%s\n", out.dump().c_str());
   } catch (const std::exception& e) {

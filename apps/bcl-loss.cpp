@@ -57,13 +57,14 @@ std::vector<int64_t> counts_of(const Tensor& t, int64_t classes, const std::stri
   return counts;
 }
 
-// A floating-point input with a given number of dims, marked for its gradient.
+// A float32 or float64 input with a given number of dims, marked for its gradient. (bfloat16
+// holds convolution operands only: the losses have no bf16 kernels.)
 Tensor differentiable(const Inputs& in, const std::string& name, int64_t dims,
                       const std::string& layout, const std::string& needs) {
   Tensor t = in.get(name, needs);
-  BCL_CHECK(t.dim() == dims && is_floating(t.dtype()), in.path, ": tensor '", name,
-            "' must be floating point ", layout, ", got ", dtype_name(t.dtype()), " ",
-            shape_str(t.shape()));
+  BCL_CHECK(t.dim() == dims && (t.dtype() == DType::Float32 || t.dtype() == DType::Float64),
+            in.path, ": tensor '", name, "' must be float32 or float64 ", layout, ", got ",
+            dtype_name(t.dtype()), " ", shape_str(t.shape()));
   return t.set_requires_grad(true);
 }
 

@@ -29,6 +29,9 @@ Tensor relu(const Tensor& x);
 Tensor clamp(const Tensor& x, double lo, double hi);
 // cond is not differentiated.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+// Converts the floating x to another floating dtype; the gradient converts back (mixed precision:
+// bfloat16 operands of a convolution whose master copies are float32).
+Tensor to_dtype(const Tensor& x, DType dtype);
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) {
   return add(a, b);

@@ -26,7 +26,23 @@ Tensor Conv2d::forward(const Tensor& x) {
   const int64_t in_channels = weight.size(1) * params.groups;
   BCL_CHECK(x.dim() == 4 && x.size(1) == in_channels, "Conv2d(", in_channels, ", ", weight.size(0),
             "): expected input [N, ", in_channels, ", H, W], got ", shape_str(x.shape()));
-  return bcl::conv2d(x, weight, bias, params);  // qualified: ADL also finds raw::conv2d
+  if (precision == Precision::Full)
+    return bcl::conv2d(x, weight, bias, params);  // qualified: ADL also finds raw::conv2d
+  Tensor y = bcl::conv2d(bcl::to_dtype(x, DType::BFloat16), bcl::to_dtype(weight, DType::BFloat16),
+                         Tensor(), params);
+  y = bcl::to_dtype(y, x.dtype());
+  // The bias is added after the conversion back, in x's precision.
+  return bias.defined() ? y + bcl::reshape(bias, {1, -1, 1, 1}) : y;
+}
+
+int set_conv_precision(Module& root, Precision precision) {
+  int count = 0;
+  if (auto* conv = dynamic_cast<Conv2d*>(&root)) {
+    conv->precision = precision;
+    ++count;
+  }
+  for (auto& [name, child] : root.named_children()) count += set_conv_precision(*child, precision);
+  return count;
 }
 
 }  // namespace bcl::nn

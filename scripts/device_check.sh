@@ -11,8 +11,9 @@
 # 2. runs the test suite (every CUDA op against its CPU twin); the worst CUDA-vs-CPU error per op
 #    goes to cuda_errors.json;
 # 3. runs bcl-bench on ResNet-32 for ce and bcl at batch 256 beside the same step in the machine's
-#    PyTorch eager (scripts/bench_gpu_vs_pytorch.py): fp32, and for bcl also channels_last with
-#    bf16 autocast, PyTorch's fastest eager setting: bench.json;
+#    PyTorch eager (scripts/bench_gpu_vs_pytorch.py): fp32, and for bcl also bcl-bench's
+#    --precision bf16 beside PyTorch's channels_last with bf16 autocast, its fastest eager
+#    setting: bench.json;
 # 4. trains ResNet-32 with ce on CIFAR-10-LT (R = 100) on the GPU, the CPU budget protocol's
 #    recipe (20 epochs, batch 128, lr 0.1, cosine): train.json;
 # 5. trains BCL with the paper recipe (configs/cifar10_lt_r100_bcl.toml: batch 256, lr 0.15, warmup
@@ -20,7 +21,7 @@
 #    epochs (default 40, cut at BCL_TIMEOUT = 240 s; the paper's 200 do not fit in 8 minutes),
 #    evaluating every 10: train_bcl.json with overall, many, medium and few accuracy and the wall
 #    time. The views are made on the GPU (--data-on-device); BCL_TRAIN_FLAGS= (empty) uses the
-#    CPU data loader instead.
+#    CPU data loader instead, and BCL_PRECISION=bf16 trains in mixed precision.
 #
 # A machine without the Debian packages the build needs (doctest, stb, CLI11, nlohmann-json,
 # OpenBLAS, zlib) and without network takes them from .device/deps.tar.xz, which
@@ -144,6 +145,11 @@ if [ $CPU_ONLY = 1 ]; then BATCH=32 STEPS=3 WARMUP=1; else BATCH=256 STEPS=30 WA
           --batch $BATCH --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
     echo "  \"$method\": {\"bcl\": ${b:-null}, \"pytorch\": ${p:-null}}"
   done
+  # bcl's mixed precision (--precision bf16: bf16 convolutions, float32 elsewhere) beside
+  # PyTorch's channels_last bf16 autocast.
+  b=$(timeout 120 "$BIN/bcl-bench" --device $DEVICE --model resnet32 --method bcl --precision bf16 \
+        --batch $BATCH --epochs 1 --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
+  echo ", \"bcl_bf16\": ${b:-null}"
   if [ $CPU_ONLY = 0 ]; then
     p=$(timeout 120 python3 scripts/bench_gpu_vs_pytorch.py --device $DEVICE --method bcl \
           --batch $BATCH --steps $STEPS --warmup $WARMUP --channels-last --bf16 2>>"$OUT/bench.err" | tail -1)
@@ -203,6 +209,7 @@ start=$(date +%s)
 timeout ${BCL_TIMEOUT:-240} "$BIN/bcl-train" --config configs/cifar10_lt_r100_bcl.toml --device $DEVICE \
   --data "$DATA" --imbalance $IMB --epochs "$BCL_EPOCHS" --warmup-epochs $WARM \
   --milestones "$MILESTONES" --eval-every $EVERY --workers "$JOBS" ${BCL_TRAIN_FLAGS---data-on-device} \
+  --precision "${BCL_PRECISION:-fp32}" \
   --out "$WORK/run-bcl" > "$OUT/train_bcl.log" 2>&1
 rc=$?
 seconds=$(( $(date +%s) - start ))
@@ -212,6 +219,7 @@ python3 - "$WORK/run-bcl" "$DATA" "$BCL_EPOCHS" "$seconds" "$DEVICE" "$rc" > "$O
 import json, os, sys
 run, data, epochs, wall, device, rc = sys.argv[1:]
 out = {"data": data, "recipe": "configs/cifar10_lt_r100_bcl.toml", "epochs": int(epochs),
+       "precision": os.environ.get("BCL_PRECISION", "fp32"),
        "wall_seconds": int(wall), "device": device, "exit": int(rc)}
 if os.path.exists(run + "/metrics.json"):
     m = json.load(open(run + "/metrics.json"))

@@ -6,6 +6,18 @@
 
 namespace bcl::app {
 
+void add_precision_flag(CLI::App& app, std::string& precision) {
+  app.add_option("--precision", precision,
+                 "fp32, or bf16: convolutions in bfloat16 with float32 sums and master weights; "
+                 "batch norm, heads and losses in float32 (a GPU feature; the CPU emulates it)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->capture_default_str();
+}
+
+nn::Precision conv_precision(const std::string& precision) {
+  return precision == "bf16" ? nn::Precision::BF16 : nn::Precision::Full;
+}
+
 void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.set_config("--config", "", "read flags from a TOML/INI file (keys as the long flags)");
   app.add_option("--data", c.data,
@@ -83,6 +95,7 @@ void add_train_flags(CLI::App& app, TrainConfig& c) {
   app.add_option("--milestones", c.milestones_text,
                  "epochs where step multiplies the rate by 0.1, e.g. 160,180");
   add_device_flag(app, c.device);
+  add_precision_flag(app, c.precision);
   app.add_option("--seed", c.seed, "model initialisation, data order and augmentation")
       ->capture_default_str();
   app.add_option("--threads", c.threads, "OpenMP threads (0: default)")

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "nn/conv.h"
+
 namespace bcl::app {
 
 struct TrainConfig {
@@ -45,12 +47,19 @@ struct TrainConfig {
   std::vector<int64_t> milestones;
   // Run
   std::string device = "cpu";  // cpu | cuda (apps/lib/device_flag.h)
+  // fp32, or bf16: the convolutions in bfloat16 with float32 sums and master weights (nn/conv.h).
+  std::string precision = "fp32";
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default
   std::string out = "runs/latest";
   bool resume = false;
   int64_t eval_every = 1;  // evaluate on the test set every N epochs (and at the last one)
 };
+
+// --precision fp32|bf16 (bcl-train's and bcl-bench's), and what it sets on the model's
+// convolutions.
+void add_precision_flag(CLI::App& app, std::string& precision);
+nn::Precision conv_precision(const std::string& precision);
 
 // Registers every field as a flag (--data, --imbalance, ..., --config FILE).
 void add_train_flags(CLI::App& app, TrainConfig& cfg);

@@ -220,6 +220,7 @@ void run_training(const TrainConfig& cfg, const std::string& resolved_config) {
   const ModelFacts facts = model_facts(cfg, num_classes);
   const std::unique_ptr<nn::BCLModel> model_ptr = make_model(facts, gen);
   nn::BCLModel& model = *model_ptr;
+  nn::set_conv_precision(model, conv_precision(cfg.precision));
   model.to(device);
   nn::SGDOptions so;
   so.lr = cfg.lr;

@@ -124,6 +124,30 @@ TEST_CASE("apps/--device cpu is recorded in the run files and bcl-bench's JSON")
   INFO("bcl-bench:\n", bench.output);
   REQUIRE(bench.exit_code == 0);
   CHECK(contains(bench.output, "\"device\":\"cpu\""));
+  CHECK(contains(bench.output, "\"precision\":\"fp32\""));
+}
+
+TEST_CASE("apps/--precision bf16 trains and benchmarks (emulated on the CPU)") {
+  test::TempDir dir("precision_bf16");
+  write_tiny_folder(dir);
+  const std::string out = dir.file("run");
+  std::vector<std::string> args = train_args(dir, "bcl", "cpu", out);
+  args.insert(args.end(), {"--precision", "bf16"});
+  const test::AppRun run = test::run_app("bcl-train", args);
+  INFO("output:\n", run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(contains(read_file(out + "/config.toml"), "precision=\"bf16\""));
+
+  const test::AppRun bench = test::run_app(
+      "bcl-bench", {"--precision", "bf16", "--method", "bcl", "--batch", "2", "--image-size", "8",
+                    "--steps", "1", "--epochs", "1", "--warmup", "0", "--threads", "1"});
+  INFO("bcl-bench:\n", bench.output);
+  REQUIRE(bench.exit_code == 0);
+  CHECK(contains(bench.output, "\"precision\":\"bf16\""));
+
+  const test::AppRun bad = test::run_app("bcl-bench", {"--precision", "fp16"});
+  CHECK(bad.exit_code != 0);
+  CHECK(contains(bad.output, "--precision"));
 }
 
 TEST_CASE("cuda/apps_train_on_gpu_resume_on_cpu_evaluate_on_gpu") {
@@ -168,4 +192,12 @@ TEST_CASE("cuda/apps_train_on_gpu_resume_on_cpu_evaluate_on_gpu") {
   REQUIRE(bench.exit_code == 0);
   CHECK(contains(bench.output, "\"device\":\"cuda\""));
   CHECK(contains(bench.output, "\"cuda_peak_mib\""));
+
+  const test::AppRun bf16 = test::run_app(
+      "bcl-bench", {"--device", "cuda", "--method", "bcl", "--precision", "bf16", "--batch", "8",
+                    "--image-size", "16", "--steps", "2", "--epochs", "2", "--warmup", "1"});
+  INFO("bcl-bench --device cuda --precision bf16:\n", bf16.output);
+  REQUIRE(bf16.exit_code == 0);
+  CHECK(contains(bf16.output, "\"precision\":\"bf16\""));
+  CHECK(contains(bf16.output, "\"conv_direct_calls\""));
 }

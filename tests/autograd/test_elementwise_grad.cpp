@@ -108,3 +108,31 @@ TEST_CASE("autograd/elementwise_gradients_by_hand") {
   backward(sum(relu(x) + clamp(x, 0, 1)));
   CHECK(x.grad().to_vector() == std::vector<double>{0, 2, 1});
 }
+
+TEST_CASE("gradcheck/to_dtype") {
+  // Through float32 and back, with exp computed in float32 on the way. The rounding to float32
+  // (6e-8 relative) is seen by the finite differences as noise of about 6e-8 |x| / eps: with
+  // eps = 1e-3, ~1e-4 at most, within atol.
+  auto f = [](const Inputs& x) {
+    return to_dtype(exp(to_dtype(x[0], DType::Float32)), DType::Float64);
+  };
+  GradcheckOptions o;
+  o.eps = 1e-3;
+  o.atol = 1e-3;
+  o.rtol = 1e-3;
+  CHECK_GRADCHECK(f, Inputs{param(test::uniform({3, 4}, -1, 1, 15))}, o);
+}
+
+TEST_CASE("autograd/to_dtype_carries_the_gradient_back_in_the_input_dtype") {
+  // bfloat16 has no arithmetic kernels, so the check is direct: a bf16 gradient g of
+  // y = to_dtype(x, bf16) reaches float32 x as float32(g), exactly.
+  Tensor x = param(test::randn({5}, 16, DType::Float32));
+  Tensor y = to_dtype(x, DType::BFloat16);
+  CHECK(y.dtype() == DType::BFloat16);
+  const Tensor g = raw::to_dtype(test::randn({5}, 17, DType::Float32), DType::BFloat16);
+  backward(y, g);
+  REQUIRE(x.grad().defined());
+  CHECK(x.grad().dtype() == DType::Float32);
+  CHECK(x.grad().to_vector() == g.to_vector());
+  CHECK_THROWS_AS(to_dtype(param(test::randn({2}, 18)), DType::Int64), Error);
+}

@@ -63,6 +63,38 @@ TEST_CASE("nn/conv2d_shapes_and_init") {
   CHECK_THROWS_AS(Conv2d(4, 6, 3, gen, 1, 0, true, /*groups=*/4), Error);  // 6 % 4 != 0
 }
 
+TEST_CASE("nn/conv2d_in_bfloat16_tracks_full_precision") {
+  // Mixed precision (nn/conv.h): bf16 operands, float32 sums, float32 in and out and float32
+  // gradients. Each output and gradient element is a sum of products of values rounded by up to
+  // 2^-8 relative, then rounded once more: against the full-precision layer on the same weights the
+  // difference is a few 2^-8 of the typical magnitude (the tolerance is 2^-5 of each tensor's
+  // largest element), and never zero: the layer must really have computed in bf16.
+  Generator gen(5);
+  Conv2d conv(8, 6, 3, gen, /*stride=*/1, /*padding=*/1, /*bias=*/true);
+  const Tensor x0 = test::randn({2, 8, 6, 6}, 21, DType::Float32);
+  const Tensor g = test::randn({2, 6, 6, 6}, 22, DType::Float32);
+  const auto run = [&](Precision precision) {
+    conv.precision = precision;
+    conv.zero_grad();
+    Tensor x = test::param(raw::clone(x0));
+    Tensor y = conv.forward(x);
+    backward(y, g);
+    return std::vector<Tensor>{y, x.grad(), conv.weight.grad(), conv.bias.grad()};
+  };
+  const std::vector<Tensor> full = run(Precision::Full), half = run(Precision::BF16);
+  for (size_t i = 0; i < full.size(); ++i) {
+    CAPTURE(i);
+    CHECK(half[i].dtype() == DType::Float32);
+    const double scale = raw::max_all(raw::unary(raw::UnaryOp::Abs, full[i])).item();
+    const double diff =
+        raw::max_all(raw::unary(raw::UnaryOp::Abs, raw::sub(half[i], full[i]))).item();
+    CHECK(diff <= scale * 0x1p-5);
+    if (i < 3) CHECK(diff > 0);  // the bias gradient sums float32 g in both
+  }
+  CHECK(set_conv_precision(conv, Precision::Full) == 1);
+  CHECK(conv.precision == Precision::Full);
+}
+
 TEST_CASE("nn/batch_norm_training_updates_running_stats") {
   BatchNorm1d bn(2);
   CHECK(bn.type_name() == "BatchNorm1d");
