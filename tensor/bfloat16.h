@@ -21,11 +21,7 @@
 #include <cstdint>
 #include <cstring>
 
-#ifdef __CUDACC__
-#define BCL_HOST_DEVICE __host__ __device__
-#else
-#define BCL_HOST_DEVICE
-#endif
+#include "tensor/host_device.h"
 
 namespace bcl {
 

@@ -23,11 +23,7 @@
 #include <cmath>
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define BCL_HOST_DEVICE __host__ __device__
-#else
-#define BCL_HOST_DEVICE
-#endif
+#include "tensor/host_device.h"
 
 namespace bcl::augment {
 
