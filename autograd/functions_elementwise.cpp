@@ -131,7 +131,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 Tensor to_dtype(const Tensor& x, DType dtype) {
   BCL_CHECK(is_floating(x.dtype()) && is_floating(dtype),
-            "to_dtype: differentiable conversions are ", "between floating dtypes, got ",
+            "to_dtype: differentiable conversions are between floating dtypes, got ",
             dtype_name(x.dtype()), " to ", dtype_name(dtype));
   Tensor out = raw::to_dtype(x, dtype);
   // y = round(x): the rounding is taken as the identity (its derivative is 1 almost everywhere
