@@ -20,7 +20,9 @@ The CPU budget protocol (docs/results.md) on the very images bcl-train uses: exp
 
 Setting (mirrors bcl-train's BCL recipe):
   * data: DIR/{train,test}/<class>/*.png|jpg, classes sorted alphabetically; CIFAR-10's published
-    mean/std, or (--normalize auto, as bcl-train's) the training images' own;
+    mean/std, or (--normalize auto) the training images' own, or (--mean, --std) given ones:
+    bcl-train's auto takes the statistics of the whole training folder before the long-tailed
+    subset is drawn, so `--mean/--std` with the figures it prints reproduce its normalisation;
   * views: view 0 = RandomCrop(32, padding 4) + flip; views 1, 2 = RandomResizedCrop(32,
     scale (0.2, 1)) + flip + ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 + RandomGrayscale(0.2);
   * model: LDAM-DRW's ResNet-32 (tests/golden/make_golden_resnet32.py) + fc Linear(64, C) +
@@ -225,6 +227,10 @@ def main():
                         "bcl: alpha bs + beta BCL")
     p.add_argument("--normalize", choices=["cifar10", "auto"], default="cifar10",
                    help="cifar10: the published mean/std; auto: the training images' own")
+    p.add_argument("--mean", type=float, nargs=3, metavar="M",
+                   help="per-channel mean (RGB, 0-1); overrides --normalize with --std")
+    p.add_argument("--std", type=float, nargs=3, metavar="S",
+                   help="per-channel std (RGB, 0-1); overrides --normalize with --mean")
     p.add_argument("--json", metavar="FILE", help="also write the final figures here")
     args = p.parse_args()
 
@@ -233,8 +239,16 @@ def main():
     rng = random.Random(args.seed)
 
     classes, train_x, train_y = load_split(os.path.join(args.data, "train"))
-    if args.normalize == "auto":  # per channel over every training pixel, as bcl-train's auto
-        global MEAN, STD
+    global MEAN, STD
+    if (args.mean is None) != (args.std is None):
+        p.error("--mean and --std go together")
+    if args.std is not None and min(args.std) <= 0:
+        p.error("--std: every channel must be positive")
+    if args.mean is not None:
+        MEAN = np.array(args.mean, dtype=np.float32)
+        STD = np.array(args.std, dtype=np.float32)
+        print("normalize given: mean %s std %s" % (np.round(MEAN, 4), np.round(STD, 4)))
+    elif args.normalize == "auto":  # per channel over every training pixel of DIR/train
         pixels = np.stack([np.asarray(im, dtype=np.float64) / 255.0 for im in train_x])
         MEAN = pixels.mean(axis=(0, 1, 2)).astype(np.float32)
         STD = pixels.std(axis=(0, 1, 2)).astype(np.float32)
