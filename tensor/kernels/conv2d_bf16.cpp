@@ -1,8 +1,9 @@
 // bfloat16 convolution on the CPU: the reference for the GPU's (tensor/kernels/conv2d.cu).
 //
-// This CPU has no bfloat16 arithmetic (no AVX-512 BF16), so these kernels compute what a bf16
-// tensor-core convolution computes: the products of the bf16 operands, which are exact in
-// float32 (8-bit by 8-bit significands), summed in float32, and the sum rounded once to bf16:
+// These kernels use no bfloat16 instructions (AVX-512 BF16 is on some of the project's
+// machines, not all). They compute what a bf16 tensor-core convolution computes: the products
+// of the bf16 operands, which are exact in float32 (8-bit by 8-bit significands), summed in
+// float32, and the sum rounded once to bf16:
 //   y = bf16( sum_c,i,j float(w) * float(x) ).
 // They widen both operands to float32, run the float32 kernel, and round its output. cuDNN sums
 // in another order, so the two agree to bf16 rounding (one unit in the last place, 2^-7
