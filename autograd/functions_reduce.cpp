@@ -1,7 +1,7 @@
 // Differentiable reductions. Each backward spreads the output gradient over the reduced dims:
 // g is viewed with the reduced dims kept as size 1, then broadcast to x's shape.
 #include "autograd/ops.h"
-#include "tensor/kernels/reduce.h"
+#include "tensor/shape.h"
 
 namespace bcl {
 

@@ -110,6 +110,12 @@ Tensor unsqueeze(const Tensor& x, int64_t dim);
 Tensor squeeze(const Tensor& x, int64_t dim);
 Tensor flatten(const Tensor& x, int64_t start = 0, int64_t end = -1);
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);
+// LDAM's "option A" shortcut for a block that halves the resolution and doubles the channels:
+// x[:, :, ::2, ::2] padded with `pad_channels` zero channels on each side,
+//   out[n, c + pad, i, j] = x[n, c, 2i, 2j],  zero for the padded channels.
+// It adds no parameters. Differentiable: its gradient is the incoming one's middle channels placed
+// back at the even positions, zero elsewhere.
+Tensor option_a_shortcut(const Tensor& x, int64_t pad_channels);
 std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim);
 std::vector<Tensor> chunk(const Tensor& x, int64_t n, int64_t dim);
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);

@@ -3,35 +3,6 @@
 #include "autograd/ops.h"
 
 namespace bcl::nn {
-namespace {
-
-// x[:, :, ::2, ::2] as a view: the same storage read with doubled strides along H and W.
-Tensor every_other_pixel(const Tensor& x) {
-  const Shape& s = x.shape();
-  const Shape& st = x.strides();
-  return make_view(x, {s[0], s[1], (s[2] + 1) / 2, (s[3] + 1) / 2},
-                   {st[0], st[1], 2 * st[2], 2 * st[3]}, x.offset());
-}
-
-}  // namespace
-
-Tensor option_a_shortcut(const Tensor& x, int64_t pad) {
-  BCL_CHECK(x.dim() == 4 && pad >= 0, "option_a_shortcut: expected [N, C, H, W] and pad >= 0, got ",
-            shape_str(x.shape()), " and pad ", pad);
-  const Tensor sub = every_other_pixel(x);
-  const int64_t channels = x.size(1);
-  Tensor out =
-      zeros({x.size(0), channels + 2 * pad, sub.size(2), sub.size(3)}, x.dtype(), x.device());
-  raw::copy_(raw::narrow(out, 1, pad, channels), sub);
-  // dx[n, c, 2i, 2j] = g[n, c + pad, i, j]; the odd positions and the padding get no gradient.
-  return record("option_a_shortcut", out, {x},
-                [x_shape = x.shape(), pad](const Tensor& g) -> std::vector<Tensor> {
-                  Tensor dx = zeros(x_shape, g.dtype(), g.device());
-                  raw::copy_(every_other_pixel(dx), raw::narrow(g, 1, pad, x_shape[1]));
-                  return {dx};
-                });
-}
-
 BasicBlock::BasicBlock(int64_t in_planes, int64_t planes, int64_t stride, Generator& gen) {
   conv1 = register_module("conv1", std::make_shared<Conv2d>(in_planes, planes, 3, gen, stride,
                                                             /*padding=*/1, /*bias=*/false));

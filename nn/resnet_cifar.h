@@ -21,12 +21,7 @@
 
 namespace bcl::nn {
 
-// LDAM's "option A" shortcut for a block that halves the resolution and doubles the channels:
-// x[:, :, ::2, ::2] padded with `pad_channels` zero channels on each side,
-//   out[n, c + pad, i, j] = x[n, c, 2i, 2j],  zero for the padded channels.
-// It adds no parameters. Differentiable: its gradient is the incoming one's middle channels placed
-// back at the even positions, zero elsewhere.
-Tensor option_a_shortcut(const Tensor& x, int64_t pad_channels);
+// The option-A shortcut, bcl::option_a_shortcut, is a differentiable op in autograd/ops.h.
 
 // conv3x3-bn-relu-conv3x3-bn, plus the shortcut, then relu. Parameters conv1, bn1, conv2, bn2.
 class BasicBlock : public Module {

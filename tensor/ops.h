@@ -14,29 +14,10 @@
 #include "tensor/kernels/augment_params.h"
 #include "tensor/kernels/augment_policy.h"
 #include "tensor/kernels/augment_rand.h"
+#include "tensor/op_params.h"
 #include "tensor/tensor.h"
 
-namespace bcl {
-
-// Convolution and pooling geometry. They live in bcl, not bcl::raw, so that an unqualified
-// conv2d(x, w, b, params) finds only the differentiable op by argument-dependent lookup.
-struct Conv2dParams {
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t pad_h = 0, pad_w = 0;
-  int64_t groups = 1;
-};
-struct Pool2dParams {
-  int64_t kernel_h = 2, kernel_w = 2;
-  int64_t stride_h = 2, stride_w = 2;
-  int64_t pad_h = 0, pad_w = 0;
-};
-
-}  // namespace bcl
-
 namespace bcl::raw {
-
-using bcl::Conv2dParams;
-using bcl::Pool2dParams;
 
 // ---- Views (share storage, no copy) ---------------------------------------------------------
 // view: new shape over the same elements; needs a contiguous tensor. One size may be -1.
@@ -64,8 +45,6 @@ Tensor to_device(const Tensor& x, Device device);
 void fill_(const Tensor& x, double value);
 
 // ---- Elementwise (NumPy broadcasting) -------------------------------------------------------
-// ReluGrad(g, x) = x > 0 ? g : 0, ReLU's backward in one pass (0 where x is NaN or -0).
-enum class BinaryOp { Add, Sub, Mul, Div, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, ReluGrad };
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
 inline Tensor add(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Add, a, b);
@@ -108,22 +87,6 @@ inline Tensor ge(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Ge, a, b);
 }
 
-// Unary ops with up to two scalar parameters p, q.
-enum class UnaryOp {
-  Neg,        // -x
-  Exp,        // e^x
-  Log,        // ln x
-  Sqrt,       // sqrt x
-  Rsqrt,      // 1 / sqrt x
-  Relu,       // max(x, 0)
-  Step,       // 1 if x > 0 else 0 (the derivative of relu)
-  Abs,        // |x|
-  PowScalar,  // x^p
-  AddScalar,  // x + p
-  MulScalar,  // x * p
-  Clamp,      // min(max(x, p), q)
-  InRange,    // 1 if p <= x <= q else 0 (the derivative of clamp)
-};
 Tensor unary(UnaryOp op, const Tensor& x, double p = 0, double q = 0);
 inline Tensor neg(const Tensor& x) {
   return unary(UnaryOp::Neg, x);
@@ -269,9 +232,9 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 // Given y = log_softmax(x): dx = dy - exp(y) * sum(dy) along dim.
 Tensor log_softmax_backward(const Tensor& grad_out, const Tensor& y, int64_t dim);
 
-// ---- Fused ops (tensor/ops_fused.cpp): one kernel where the composition takes several --------
-// Each gives the result of the composition it replaces (named below), on the CPU bit for bit
-// unless stated.
+// ---- Fused ops: one kernel where the composition takes several ------------------------------
+// cross_entropy, l2_normalize and sgd_step (tensor/ops_<op>.cpp, tensor/kernels/<op>.*) each give
+// the result of the composition they replace (named below), on the CPU bit for bit unless stated.
 
 // Cross-entropy parts for logits [N, C], labels [N] Int64 and an optional offset [C] (undefined
 // means none; e.g. the logit adjustment tau * log prior), with z = logits + offset:
@@ -317,13 +280,6 @@ Tensor l2_normalize_last_backward(const Tensor& grad_out, const Tensor& y, const
 //   p -= lr * d
 // with each step rounded as raw::add_ and raw::mul_ round it, so it equals that composition bit
 // for bit on the CPU. param and momentum_buf must be contiguous; grad is read only.
-struct SgdStepParams {
-  double lr = 0;
-  double momentum = 0;
-  double weight_decay = 0;
-  bool nesterov = false;
-  bool first_step = false;  // buf is written, not read
-};
 void sgd_step_(const Tensor& param, const Tensor& grad, const Tensor& momentum_buf,
                const SgdStepParams& s);
 

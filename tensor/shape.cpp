@@ -63,4 +63,28 @@ Shape broadcast_strides(const Shape& shape, const Shape& strides, const Shape& t
   return out;
 }
 
+std::vector<bool> reduced_dims(int64_t ndim, const std::vector<int64_t>& dims, const char* op) {
+  std::vector<bool> reduced(ndim, dims.empty());
+  for (int64_t dim : dims) {
+    const int64_t d = normalize_dim(dim, ndim, op);
+    BCL_CHECK(!reduced[d], op, ": dim ", dim, " is named twice for a tensor with ", ndim, " dims");
+    reduced[d] = true;
+  }
+  return reduced;
+}
+
+Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool keepdim,
+                    const char* op) {
+  const std::vector<bool> reduced = reduced_dims(static_cast<int64_t>(shape.size()), dims, op);
+  Shape out;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (!reduced[d]) {
+      out.push_back(shape[d]);
+    } else if (keepdim) {
+      out.push_back(1);
+    }
+  }
+  return out;
+}
+
 }  // namespace bcl

@@ -21,5 +21,11 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 // Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 on broadcast
 // dims).
 Shape broadcast_strides(const Shape& shape, const Shape& strides, const Shape& target);
+// Which of ndim dims `dims` names (all of them when dims is empty), negative dims counting from
+// the end. A dim out of range or named twice throws naming `op`.
+std::vector<bool> reduced_dims(int64_t ndim, const std::vector<int64_t>& dims, const char* op);
+// The shape of a reduction of `shape` over `dims`: reduced dims become 1 (keepdim) or go away.
+Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool keepdim,
+                    const char* op);
 
 }  // namespace bcl

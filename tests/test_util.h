@@ -52,6 +52,12 @@ inline double closeness(const Tensor& a, const Tensor& b, double atol, double rt
   return worst;
 }
 
+// Bit for bit: same shape, same values.
+inline void check_equal(const Tensor& a, const Tensor& b) {
+  REQUIRE(a.shape() == b.shape());
+  CHECK(a.to_vector() == b.to_vector());
+}
+
 #define CHECK_ALLCLOSE(a, b, atol, rtol) \
   CHECK(::bcl::test::closeness((a), (b), (atol), (rtol)) <= 1.0)
 

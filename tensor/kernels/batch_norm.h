@@ -1,4 +1,4 @@
-// Kernel tables for batch normalisation (tensor/ops_norm.cpp is the front-end).
+// Kernel tables for batch normalisation (tensor/ops_batch_norm.cpp is the front-end).
 //
 // The front-end hands every kernel a contiguous x of shape [N, C, *], seen as [N, C, S] with S the
 // product of the trailing dims (S = 1 for BatchNorm1d's [N, C]), and contiguous [C] tensors for the

@@ -14,26 +14,12 @@
 #include <limits>
 #include <vector>
 
+#include "tensor/kernels/lane_sum.h"
+
 namespace bcl {
 namespace {
 
 constexpr int64_t kParallelThreshold = 1 << 15;  // elements of the logits
-
-// sum_k f(k) for k in [0, n) in double, in reduce.cpp's run_sum order (8 interleaved partial
-// sums, then added up), as raw::sum over a materialised row of f.
-template <class F>
-double lane_sum(int64_t n, F f) {
-  constexpr int64_t kLanes = 8;
-  double lanes[kLanes] = {};
-  int64_t k = 0;
-  for (; k + kLanes <= n; k += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) lanes[l] += f(k + l);
-  }
-  for (; k < n; ++k) lanes[k % kLanes] += f(k);
-  double total = 0;
-  for (double lane : lanes) total += lane;
-  return total;
-}
 
 // What both passes need per column, computed once per call: its label, and for BCL its class
 // weight for anchors of another class, 1 / n_{y_k}, and for anchors of its class (k a positive),

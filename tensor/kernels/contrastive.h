@@ -9,7 +9,8 @@
 #pragma once
 
 #include "tensor/dispatch.h"
-#include "tensor/ops.h"
+#include "tensor/op_params.h"
+#include "tensor/tensor.h"
 
 namespace bcl {
 

@@ -1,4 +1,4 @@
-// Kernel tables for 2-D convolution (tensor/ops_conv.cpp is the front-end).
+// Kernel tables for 2-D convolution (tensor/ops_conv2d.cpp is the front-end).
 //
 // The front-end validates the geometry and hands every kernel contiguous tensors: x [N, C, H, W],
 // w [O, C/groups, kh, kw], grad_out / out [N, O, Ho, Wo], and bias [O] or undefined. Kernels
@@ -9,7 +9,8 @@
 #include <cstdint>
 
 #include "tensor/dispatch.h"
-#include "tensor/ops.h"
+#include "tensor/op_params.h"
+#include "tensor/tensor.h"
 
 namespace bcl {
 

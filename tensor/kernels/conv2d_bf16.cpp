@@ -10,19 +10,28 @@
 // relative) plus float32 summation noise. On the CPU this is slower than float32 (two extra
 // passes over the data): it exists for tests and for the CPU half of the mixed-precision path.
 #include "tensor/kernels/conv2d.h"
+#include "tensor/kernels/copy.h"
 
 namespace bcl {
 namespace {
 
+// The kernels work between kernels: conversions go through the copy kernel, not the front-ends.
+void convert(const Tensor& dst, const Tensor& src) {
+  copy_kernels().get(Device::CPU, dst.dtype())(dst, src);
+}
+
 Tensor widen(const Tensor& t) {
-  return t.defined() ? raw::to_dtype(t, DType::Float32) : t;
+  if (!t.defined()) return t;
+  Tensor wide = empty(t.shape(), DType::Float32);
+  convert(wide, t);
+  return wide;
 }
 
 void conv2d_cpu_bf16(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out,
                      const Conv2dParams& p) {
   Tensor wide = empty(out.shape(), DType::Float32);
   conv2d_kernels().get(Device::CPU, DType::Float32)(widen(x), widen(w), widen(bias), wide, p);
-  raw::copy_(out, wide);
+  convert(out, wide);
 }
 
 void conv2d_backward_input_cpu_bf16(const Tensor& grad_out, const Tensor& w, const Tensor& grad_in,
@@ -30,7 +39,7 @@ void conv2d_backward_input_cpu_bf16(const Tensor& grad_out, const Tensor& w, con
   Tensor wide = empty(grad_in.shape(), DType::Float32);
   conv2d_backward_input_kernels().get(Device::CPU, DType::Float32)(widen(grad_out), widen(w), wide,
                                                                    p);
-  raw::copy_(grad_in, wide);
+  convert(grad_in, wide);
 }
 
 void conv2d_backward_weight_cpu_bf16(const Tensor& grad_out, const Tensor& x, const Tensor& grad_w,
@@ -38,7 +47,7 @@ void conv2d_backward_weight_cpu_bf16(const Tensor& grad_out, const Tensor& x, co
   Tensor wide = empty(grad_w.shape(), DType::Float32);
   conv2d_backward_weight_kernels().get(Device::CPU, DType::Float32)(widen(grad_out), widen(x), wide,
                                                                     p);
-  raw::copy_(grad_w, wide);
+  convert(grad_w, wide);
 }
 
 const KernelRegistrar fwd_bf16(conv2d_kernels(), Device::CPU, DType::BFloat16, &conv2d_cpu_bf16);

@@ -520,7 +520,7 @@ TEST_CASE("cuda/gradcheck_index_ops") {
                 {param(test::randn({4, 3}, 15)), index_of({2, 0, 0, 1})});
   // ResNet-32's option-A shortcut: a strided slice padded with zero channels.
   check_on_cuda("nn option_a_shortcut",
-                [](const Inputs& in) { return nn::option_a_shortcut(in[0], 2); },
+                [](const Inputs& in) { return option_a_shortcut(in[0], 2); },
                 {param(test::randn({2, 3, 5, 4}, 1))});
 }
 

@@ -156,3 +156,18 @@ TEST_CASE("shape_ops/gradient_of_views_lands_in_place") {
   backward(y);
   CHECK(x.grad().to_vector() == std::vector<double>{2, 1, 1, 2, 1, 1});
 }
+
+TEST_CASE("gradcheck/option_a_shortcut") {
+  Tensor x = test::param(test::randn({2, 3, 5, 4}, 1));
+  auto f = [](const std::vector<Tensor>& in) { return option_a_shortcut(in[0], 2); };
+  CHECK_GRADCHECK(f, (std::vector<Tensor>{x}));
+}
+
+TEST_CASE("option_a_shortcut/values") {
+  // x[0, 0] = 0..15 as a 4x4 image; x[:, :, ::2, ::2] keeps 0, 2, 8, 10.
+  Tensor x = reshape(arange(16), {1, 1, 4, 4});
+  Tensor y = option_a_shortcut(x, 1);
+  CHECK(y.shape() == Shape{1, 3, 2, 2});
+  CHECK(y.to_vector() == std::vector<double>{0, 0, 0, 0, 0, 2, 8, 10, 0, 0, 0, 0});
+  CHECK(option_a_shortcut(zeros({1, 2, 5, 3}), 1).shape() == Shape{1, 4, 3, 2});  // odd sizes
+}

@@ -1,5 +1,5 @@
-// The ResNets: parameter counts against the references, names, forward and backward shapes, the
-// option-A shortcut, and seeded reproducibility.
+// The ResNets: parameter counts against the references, names, forward and backward shapes, and
+// seeded reproducibility.
 #include "autograd/ops.h"
 #include "nn/classifier.h"
 #include "nn/resnet.h"
@@ -25,21 +25,6 @@ void check_forward_backward(Module& model, const Tensor& x, const Shape& expecte
 }
 
 }  // namespace
-
-TEST_CASE("gradcheck/option_a_shortcut") {
-  Tensor x = test::param(test::randn({2, 3, 5, 4}, 1));
-  auto f = [](const std::vector<Tensor>& in) { return option_a_shortcut(in[0], 2); };
-  CHECK_GRADCHECK(f, (std::vector<Tensor>{x}));
-}
-
-TEST_CASE("nn/option_a_shortcut_values") {
-  // x[0, 0] = 0..15 as a 4x4 image; x[:, :, ::2, ::2] keeps 0, 2, 8, 10.
-  Tensor x = reshape(arange(16), {1, 1, 4, 4});
-  Tensor y = option_a_shortcut(x, 1);
-  CHECK(y.shape() == Shape{1, 3, 2, 2});
-  CHECK(y.to_vector() == std::vector<double>{0, 0, 0, 0, 0, 2, 8, 10, 0, 0, 0, 0});
-  CHECK(option_a_shortcut(zeros({1, 2, 5, 3}), 1).shape() == Shape{1, 4, 3, 2});  // odd sizes
-}
 
 TEST_CASE("nn/resnet32_parameters_and_names") {
   Generator gen(1);

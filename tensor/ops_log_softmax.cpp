@@ -1,5 +1,5 @@
 // Front-ends of log_softmax and its backward.
-#include "tensor/kernels/softmax.h"
+#include "tensor/kernels/log_softmax.h"
 #include "tensor/ops.h"
 
 namespace bcl {

@@ -1,4 +1,4 @@
-// Kernel tables for log_softmax (tensor/ops_softmax.cpp is the front-end).
+// Kernel tables for log_softmax (tensor/ops_log_softmax.cpp is the front-end).
 //
 // The front-end hands the kernels contiguous tensors seen as [outer, size, inner] around the
 // softmax dim (see dim_geometry.h); each (outer, inner) pair is one independent line of `size`

@@ -1,6 +1,6 @@
 // CPU pooling kernels. Threads split the N*C planes, so no two threads write the same element and
 // every sum is taken in the same order whatever the thread count.
-#include "tensor/kernels/pool.h"
+#include "tensor/kernels/pool2d.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-// Gradients of log_softmax, l2_normalize and cross_entropy; cross_entropy against its definition.
+// The gradient of cross_entropy, and its values against the definition.
 #include <cmath>
 #include <vector>
 
@@ -31,34 +31,6 @@ double cross_entropy_by_definition(const Tensor& logits, const Tensor& labels,
 }
 
 }  // namespace
-
-TEST_CASE("gradcheck/log_softmax") {
-  Tensor x = test::param(test::randn({3, 4, 2}, 1));
-  for (int64_t dim : {0, 1, -1}) {
-    CAPTURE(dim);
-    CHECK_GRADCHECK([dim](const std::vector<Tensor>& in) { return log_softmax(in[0], dim); },
-                    std::vector<Tensor>{x});
-  }
-}
-
-TEST_CASE("gradcheck/l2_normalize") {
-  Tensor x = test::param(test::randn({3, 4}, 2));
-  for (int64_t dim : {1, 0}) {
-    CAPTURE(dim);
-    CHECK_GRADCHECK([dim](const std::vector<Tensor>& in) { return l2_normalize(in[0], dim); },
-                    std::vector<Tensor>{x});
-  }
-  // A row whose norm is below eps is divided by eps: a linear map, gradient g / eps.
-  Tensor tiny = test::param(from_vector({1e-4, -2e-4, 3e-1, 4e-1}, {2, 2}, DType::Float64));
-  CHECK_GRADCHECK([](const std::vector<Tensor>& in) { return l2_normalize(in[0], 1, 1e-2); },
-                  std::vector<Tensor>{tiny});
-}
-
-TEST_CASE("l2_normalize/values") {
-  Tensor x = from_vector({3, 4, 0, 0}, {2, 2}, DType::Float64);
-  // [3, 4] / 5; the zero row stays 0 instead of 0 / 0.
-  CHECK(l2_normalize(x, 1).to_vector() == std::vector<double>{0.6, 0.8, 0, 0});
-}
 
 TEST_CASE("gradcheck/cross_entropy") {
   Tensor logits = test::param(test::randn({4, 5}, 3));

@@ -1,5 +1,5 @@
 // CUDA kernels of log_softmax and its backward, registered beside the CPU ones of
-// tensor/kernels/softmax.cpp, whose arithmetic they repeat step for step.
+// tensor/kernels/log_softmax.cpp, whose arithmetic they repeat step for step.
 //
 // The input is contiguous [outer, size, inner]; each (outer, inner) pair is one line of `size`
 // elements, `inner` apart. Two layouts:
@@ -14,7 +14,7 @@
 
 #include "tensor/kernels/cuda_rows.cuh"
 #include "tensor/kernels/cuda_strided.cuh"
-#include "tensor/kernels/softmax.h"
+#include "tensor/kernels/log_softmax.h"
 
 namespace bcl {
 namespace {

@@ -1,44 +1,8 @@
-// Differentiable log_softmax, L2 normalisation and the cross-entropy loss.
+// Differentiable cross-entropy with an optional logit offset (balanced softmax), one fused kernel
+// each way.
 #include "autograd/ops.h"
 
 namespace bcl {
-
-Tensor log_softmax(const Tensor& x, int64_t dim) {
-  Tensor y = raw::log_softmax(x, dim);
-  // With y = log softmax(x) along dim: dy_i/dx_j = [i == j] - softmax_j, so
-  //   dx = g - exp(y) sum(g).
-  // The backward keeps a detached alias of y: y itself owns this node, a reference cycle.
-  return record("log_softmax", y, {x},
-                [y = detach(y), dim](const Tensor& g) -> std::vector<Tensor> {
-                  return {raw::log_softmax_backward(g, y, dim)};
-                });
-}
-
-Tensor l2_normalize(const Tensor& x, int64_t dim, double eps) {
-  const int64_t d = normalize_dim(dim, x.dim(), "l2_normalize");
-  // With n = ||x|| along dim and y = x / max(n, eps):
-  //   n > eps:  dy/dx = (I - y y^T) / n, so dx = (g - y sum(g y)) / n;
-  //   n <= eps: y = x / eps is linear,    so dx = g / eps.
-  if (d == x.dim() - 1) {  // the common case, one fused kernel each way
-    raw::L2NormalizeParts parts = raw::l2_normalize_last(x, eps);
-    return record(
-        "l2_normalize", parts.out, {x},
-        [y = detach(parts.out), denom = parts.denom, eps](const Tensor& g) -> std::vector<Tensor> {
-          return {raw::l2_normalize_last_backward(g, y, denom, eps)};
-        });
-  }
-  Tensor norm = raw::sqrt(raw::sum(raw::mul(x, x), {d}, /*keepdim=*/true));
-  Tensor eps_t = scalar(eps, x.dtype(), x.device());
-  Tensor denom = raw::maximum(norm, eps_t);
-  Tensor y = raw::div(x, denom);
-  Tensor norm_active = raw::gt(norm, eps_t);  // 1 where the norm, not eps, is the divisor
-  return record("l2_normalize", y, {x},
-                [y = detach(y), denom, norm_active, d](const Tensor& g) -> std::vector<Tensor> {
-                  Tensor radial =
-                      raw::mul(raw::mul(y, raw::sum(raw::mul(g, y), {d}, true)), norm_active);
-                  return {raw::div(raw::sub(g, radial), denom)};
-                });
-}
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const Tensor& offset) {
   BCL_CHECK(logits.dim() == 2, "cross_entropy: logits must be [N, C], got shape ",

@@ -1,4 +1,4 @@
-// Kernel tables for 2-D pooling (tensor/ops_pool.cpp is the front-end).
+// Kernel tables for 2-D pooling (tensor/ops_pool2d.cpp is the front-end).
 //
 // The front-end validates the geometry and hands every kernel contiguous tensors: x / grad_in
 // [N, C, H, W] and out / grad_out / indices [N, C, Ho, Wo]. Each of the N*C planes is pooled on its
@@ -9,7 +9,8 @@
 #include <cstdint>
 
 #include "tensor/dispatch.h"
-#include "tensor/ops.h"
+#include "tensor/op_params.h"
+#include "tensor/tensor.h"
 
 namespace bcl {
 

@@ -1,5 +1,5 @@
 // Front-ends of 2-D max and average pooling and their backward passes.
-#include "tensor/kernels/pool.h"
+#include "tensor/kernels/pool2d.h"
 #include "tensor/ops.h"
 
 namespace bcl {

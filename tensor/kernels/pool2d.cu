@@ -1,4 +1,4 @@
-// CUDA 2-D max and average pooling, registered beside the CPU kernels of tensor/kernels/pool.cpp.
+// CUDA 2-D max and average pooling, registered beside the CPU kernels of tensor/kernels/pool2d.cpp.
 //
 // Plain kernels rather than cuDNN's pooling: the CPU contract has what cuDNN does not give, max
 // pooling's Int64 argmax indices (the backward reads them instead of x), the first maximum winning
@@ -7,7 +7,7 @@
 // average's backward), and deterministic.
 #include "tensor/kernels/cuda_rows.cuh"
 #include "tensor/kernels/cuda_strided.cuh"
-#include "tensor/kernels/pool.h"
+#include "tensor/kernels/pool2d.h"
 
 namespace bcl {
 namespace {

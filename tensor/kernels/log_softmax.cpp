@@ -1,5 +1,5 @@
 // CPU kernels of log_softmax. One thread per line; sums are accumulated in double.
-#include "tensor/kernels/softmax.h"
+#include "tensor/kernels/log_softmax.h"
 
 #include <algorithm>
 #include <cmath>
