@@ -63,8 +63,8 @@ endif
 LIB_DIRS := tensor tensor/kernels autograd nn data losses
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp))
 APP_SRCS := $(wildcard apps/*.cpp)
-# Code the apps share (training loop, metrics, report) lives in apps/lib, its own archive.
-APP_LIB_SRCS := $(wildcard apps/lib/*.cpp)
+# The training layer (train/: the loop, evaluation, metrics, report, run files) is its own archive.
+TRAIN_LIB_SRCS := $(wildcard train/*.cpp)
 TEST_SRCS := $(shell find tests -name '*.cpp' 2>/dev/null)
 
 # ---- CUDA: nvcc from PATH, the toolkit's folder from nvcc ------------------------------------
@@ -91,8 +91,8 @@ LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(CU_SRCS:%.cu=$(BUILD)/obj/%.cu
 APP_BINS  := $(APP_SRCS:apps/%.cpp=$(BUILD)/%)
 TEST_OBJS := $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o)
 LIB       := $(BUILD)/libbcl.a
-APP_LIB   := $(BUILD)/libbclapp.a
-APP_LIB_OBJS := $(APP_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+TRAIN_LIB := $(BUILD)/libbcltrain.a
+TRAIN_LIB_OBJS := $(TRAIN_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
 # Kernels register themselves in static initialisers: link the whole archive.
 LINK_LIB  := -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
 
@@ -116,16 +116,16 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(APP_LIB): $(APP_LIB_OBJS)
+$(TRAIN_LIB): $(TRAIN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/%: apps/%.cpp $(LIB) $(APP_LIB)
+$(BUILD)/%: apps/%.cpp $(LIB) $(TRAIN_LIB)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $< -o $@ $(LDFLAGS) $(APP_LIB) $(LINK_LIB) $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $< -o $@ $(LDFLAGS) $(TRAIN_LIB) $(LINK_LIB) $(LDLIBS)
 
-$(BUILD)/run_tests: $(TEST_OBJS) $(LIB) $(APP_LIB)
-	$(CXX) $(TEST_OBJS) -o $@ $(LDFLAGS) $(APP_LIB) $(LINK_LIB) $(LDLIBS)
+$(BUILD)/run_tests: $(TEST_OBJS) $(LIB) $(TRAIN_LIB)
+	$(CXX) $(TEST_OBJS) -o $@ $(LDFLAGS) $(TRAIN_LIB) $(LINK_LIB) $(LDLIBS)
 
 # The sub-makes use every core unless the caller gave its own -j.
 JOBS := $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
@@ -158,7 +158,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --std=c++17 --language=c++ -I. \
 	  --enable=warning,performance,portability --inline-suppr \
 	  --suppress=missingIncludeSystem --suppress=unknownMacro \
-	  $(LIB_DIRS) apps apps/lib
+	  $(LIB_DIRS) train apps
 
 clean:
 	rm -rf build build-sanitize

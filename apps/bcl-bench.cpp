@@ -38,16 +38,16 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "apps/lib/device_flag.h"
-#include "apps/lib/objective.h"
-#include "apps/lib/run_files.h"
 #include "autograd/ops.h"
 #include "data/dataset_spec.h"
 #include "data/loader.h"
+#include "losses/objective.h"
 #include "nn/optim.h"
 #include "tensor/device.h"
 #include "tensor/kernels/conv2d_cuda.h"
 #include "tensor/storage.h"
+#include "train/flags.h"
+#include "train/run_files.h"
 
 using namespace bcl;
 
@@ -161,7 +161,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--data", spec, "synthetic, or a dataset spec as for bcl-train")
       ->capture_default_str();
-  app.add_option("--batch", batch)->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--batch-size", batch, "images per step")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  train::add_old_spelling(app, "--batch", batch, "--batch-size");
   app.add_option("--image-size", image_size, "synthetic images' height and width")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -184,12 +187,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
   app.add_option("--seed", seed)->capture_default_str();
-  app::add_device_flag(app, device_flag);
-  app::add_precision_flag(app, precision);
+  train::add_device_flag(app, device_flag);
+  train::add_precision_flag(app, precision);
   CLI11_PARSE(app, argc, argv);
   Device device = Device::CPU;
   try {
-    device = app::parse_device_flag(device_flag);
+    device = train::parse_device_flag(device_flag);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
@@ -201,18 +204,18 @@ int main(int argc, char** argv) {
 
   try {
     if (threads > 0) omp_set_num_threads(threads);
-    app::ObjectiveOptions oo;
+    losses::ObjectiveOptions oo;
     oo.method = method;
     oo.device = device;
     const int views = oo.method == "scl" || oo.method == "bcl" ? 3 : 1;
     BatchSource source(spec, views, batch, image_size, num_classes, workers, seed);
-    const app::Objective objective(oo, source.class_counts());
-    app::TrainConfig cfg;
+    const losses::Objective objective(oo, source.class_counts());
+    train::TrainConfig cfg;
     cfg.model = model_name;
     Generator gen(seed);
     const std::unique_ptr<nn::BCLModel> model =
-        app::make_model(app::model_facts(cfg, source.num_classes()), gen);
-    nn::set_conv_precision(*model, app::conv_precision(precision));
+        train::make_model(train::model_facts(cfg, source.num_classes()), gen);
+    nn::set_conv_precision(*model, train::conv_precision(precision));
     model->to(device);  // before the optimiser takes the parameters
     model->train();
     nn::SGDOptions so;
@@ -243,10 +246,10 @@ int main(int argc, char** argv) {
         std::vector<Tensor> images;
         Tensor labels;
         source.next(images, labels);
-        images = app::to_device(images, device);  // as bcl-train: the batch moves each step
+        images = train::to_device(images, device);  // as bcl-train: the batch moves each step
         labels = raw::to_device(labels, device);
         lap(p.data);
-        const app::Objective::Outputs outputs = objective.forward(*model, images);
+        const losses::Objective::Outputs outputs = objective.forward(*model, images);
         lap(p.forward);
         const Tensor loss = objective.loss(outputs, labels).total;
         const double value = loss.item();

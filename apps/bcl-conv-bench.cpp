@@ -16,6 +16,7 @@
 
 #include "tensor/ops.h"
 #include "tensor/random.h"
+#include "train/flags.h"
 
 using namespace bcl;
 
@@ -49,13 +50,15 @@ int main(int argc, char** argv) {
   int64_t batch = 128, channels = 64, in_channels = 0, size = 8, stride = 1;
   int reps = 10, warmup = 2;
   CLI::App app{"Times conv2d forward and backward (3x3, padding 1, float32)."};
-  app.add_option("--batch", batch, "images per batch")->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", batch, "images per batch")->check(CLI::PositiveNumber);
+  train::add_old_spelling(app, "--batch", batch, "--batch-size");
   app.add_option("--channels", channels, "output channels (and input channels by default)")
       ->check(CLI::PositiveNumber);
   app.add_option("--in-channels", in_channels, "input channels (default: --channels)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--size", size, "height and width of the input images")
+  app.add_option("--image-size", size, "height and width of the input images")
       ->check(CLI::PositiveNumber);
+  train::add_old_spelling(app, "--size", size, "--image-size");
   app.add_option("--stride", stride, "stride of the convolution")->check(CLI::PositiveNumber);
   app.add_option("--reps", reps, "timed repetitions")->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "untimed repetitions first")->check(CLI::NonNegativeNumber);

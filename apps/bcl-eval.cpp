@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "apps/lib/device_flag.h"
-#include "apps/lib/evaluate.h"
-#include "apps/lib/metrics.h"
-#include "apps/lib/run_files.h"
+#include "train/evaluate.h"
+#include "train/flags.h"
+#include "train/metrics.h"
+#include "train/run_files.h"
 
 using namespace bcl;
 
@@ -21,14 +21,14 @@ namespace {
 
 int evaluate(const std::string& checkpoint, const std::string& spec, std::string out,
              int64_t batch_size, int workers, Device device) {
-  app::CheckpointOnTestSet run =
-      app::load_checkpoint_on_test_set(checkpoint, spec, "bcl-eval", device);
-  const app::RunInfo& info = run.info;
+  train::CheckpointOnTestSet run =
+      train::load_checkpoint_on_test_set(checkpoint, spec, "bcl-eval", device);
+  const train::RunInfo& info = run.info;
   const std::shared_ptr<const data::Dataset>& test = run.test;
-  const app::Predictions p = app::predict(*run.model, test, run.transform, batch_size, workers);
-  const app::EvalResult r = app::summarize(p.predicted, p.labels, info.class_counts);
+  const train::Predictions p = train::predict(*run.model, test, run.transform, batch_size, workers);
+  const train::EvalResult r = train::summarize(p.predicted, p.labels, info.class_counts);
 
-  nlohmann::json metrics = app::to_json(r);
+  nlohmann::json metrics = train::to_json(r);
   metrics["class_counts"] = info.class_counts;
   metrics["test_counts"] = test->class_counts();
   metrics["class_names"] = info.class_names;
@@ -39,8 +39,8 @@ int evaluate(const std::string& checkpoint, const std::string& spec, std::string
   metrics["device"] = device_name(device);
   if (out.empty())
     out = (std::filesystem::path(checkpoint).parent_path() / "eval_metrics.json").string();
-  app::write_text_atomically(out, metrics.dump(2) + "\n");
-  std::printf("bcl-eval: %s  (%lld test images) -> %s\n", app::one_line(r).c_str(),
+  train::write_text_atomically(out, metrics.dump(2) + "\n");
+  std::printf("bcl-eval: %s  (%lld test images) -> %s\n", train::one_line(r).c_str(),
               (long long)p.labels.size(), out.c_str());
   return 0;
 }
@@ -60,11 +60,11 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", batch_size)->check(CLI::PositiveNumber);
   app.add_option("--workers", workers)->check(CLI::Range(0, 64));
   std::string device = "cpu";
-  app::add_device_flag(app, device);
+  train::add_device_flag(app, device);
   CLI11_PARSE(app, argc, argv);
   Device dev = Device::CPU;
   try {
-    dev = app::parse_device_flag(device);  // before any file is read: fails at startup
+    dev = train::parse_device_flag(device);  // before any file is read: fails at startup
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

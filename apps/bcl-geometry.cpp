@@ -13,10 +13,11 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "apps/lib/device_flag.h"
-#include "apps/lib/evaluate.h"
-#include "apps/lib/geometry.h"
-#include "apps/lib/run_files.h"
+#include "losses/geometry.h"
+#include "train/evaluate.h"
+#include "train/flags.h"
+#include "train/report.h"
+#include "train/run_files.h"
 
 using namespace bcl;
 
@@ -24,24 +25,25 @@ namespace {
 
 int run(const std::string& checkpoint, const std::string& spec, std::string out, int64_t batch_size,
         int workers, Device device) {
-  app::CheckpointOnTestSet run =
-      app::load_checkpoint_on_test_set(checkpoint, spec, "bcl-geometry", device);
-  const app::RunInfo& info = run.info;
+  train::CheckpointOnTestSet run =
+      train::load_checkpoint_on_test_set(checkpoint, spec, "bcl-geometry", device);
+  const train::RunInfo& info = run.info;
   const std::shared_ptr<const data::Dataset>& test = run.test;
-  const app::Geometry g =
-      app::measure_geometry(*run.model, test, run.transform, batch_size, workers);
+  const losses::Geometry g =
+      train::measure_geometry(*run.model, test, run.transform, batch_size, workers);
 
-  nlohmann::json j = app::to_json(g);
+  nlohmann::json j = losses::to_json(g);
   j["checkpoint"] = checkpoint;
   j["data"] = spec;
   j["device"] = device_name(device);
   j["class_names"] = info.class_names;
   if (out.empty())
     out = (std::filesystem::path(checkpoint).parent_path() / "geometry.json").string();
-  app::write_text_atomically(out, j.dump(2) + "\n");
+  train::write_text_atomically(out, j.dump(2) + "\n");
   const std::string svg = std::filesystem::path(out).replace_extension(".svg").string();
-  app::write_text_atomically(svg, app::cosine_heatmap_svg(g, info.class_names) + "\n");
-  std::printf("bcl-geometry: %s -> %s, %s\n", app::one_line(g).c_str(), out.c_str(), svg.c_str());
+  train::write_text_atomically(svg, train::cosine_heatmap_svg(g, info.class_names) + "\n");
+  std::printf("bcl-geometry: %s -> %s, %s\n", losses::one_line(g).c_str(), out.c_str(),
+              svg.c_str());
   return 0;
 }
 
@@ -60,11 +62,11 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", batch_size)->check(CLI::PositiveNumber);
   app.add_option("--workers", workers)->check(CLI::Range(0, 64));
   std::string device = "cpu";
-  app::add_device_flag(app, device);
+  train::add_device_flag(app, device);
   CLI11_PARSE(app, argc, argv);
   Device dev = Device::CPU;
   try {
-    dev = app::parse_device_flag(device);  // before any file is read: fails at startup
+    dev = train::parse_device_flag(device);  // before any file is read: fails at startup
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

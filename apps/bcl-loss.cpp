@@ -1,15 +1,15 @@
 // bcl-loss: one loss and its gradients for tensors in a safetensors file, a calculator for
 // students and for checking another framework's implementation against this one.
 //
-//   build/bcl-loss --loss ce|bs|supcon|bcl --in IN.safetensors --out OUT.safetensors
-//                  [--temperature 0.1] [--tau 1]
+//   build/bcl-loss --method ce|bs|scl|bcl --in IN.safetensors --out OUT.safetensors
+//                  [--temperature 0.1] [--la-tau 1]
 //
 // The tensors each loss reads from IN (features and prototypes are used as given: L2-normalise
 // them first, as a model does):
 //   ce      logits [N, C], labels [N] int64                   cross_entropy
 //   bs      logits, labels, class_counts [C] (int64 or whole   logit_adjusted_cross_entropy with
 //           floats)                                           log_prior(class_counts, tau)
-//   supcon  features [N, V, D], labels                        supcon_loss
+//   scl     features [N, V, D], labels                        supcon_loss
 //   bcl     features [N, 2, D], labels, prototypes [C, D]     bcl_loss
 // OUT receives `loss` (a scalar) and `grad.<name>` for each floating-point input (logits,
 // features, prototypes), in the inputs' dtype: float64 inputs give a float64 computation.
@@ -25,6 +25,7 @@
 #include "losses/logit_adjusted_ce.h"
 #include "losses/supcon.h"
 #include "tensor/safetensors.h"
+#include "train/flags.h"
 
 using namespace bcl;
 
@@ -88,7 +89,7 @@ int run(const std::string& loss_name, const std::string& in_path, const std::str
         loss = losses::logit_adjusted_cross_entropy(logits, labels,
                                                     losses::log_prior(counts, tau, logits.dtype()));
       }
-    } else if (loss_name == "supcon") {
+    } else if (loss_name == "scl" || loss_name == "supcon") {
       const std::string needs = "features, labels";
       params["features"] = differentiable(in, "features", 3, "[N, V, D]", needs);
       loss = losses::supcon_loss(params["features"], in.get("labels", needs), temperature);
@@ -123,16 +124,19 @@ int main(int argc, char** argv) {
   CLI::App app{"bcl-loss: a loss and its gradients for the tensors in a safetensors file"};
   std::string loss, in, out;
   double temperature = 0.1, tau = 1.0;
-  app.add_option("--loss", loss,
-                 "ce (cross-entropy), bs (balanced softmax), supcon (supervised contrastive), "
+  // The methods of bcl-train; "supcon" is scl's old name here.
+  app.add_option("--method", loss,
+                 "ce (cross-entropy), bs (balanced softmax), scl (supervised contrastive), "
                  "bcl (balanced contrastive)")
       ->required()
-      ->check(CLI::IsMember({"ce", "bs", "supcon", "bcl"}));
+      ->check(CLI::IsMember({"ce", "bs", "scl", "bcl", "supcon"}));
+  train::add_old_spelling(app, "--loss", loss, "--method");
   app.add_option("--in", in, "input tensors (.safetensors)")->required()->check(CLI::ExistingFile);
   app.add_option("--out", out, "output: loss and grad.<input> (.safetensors)")->required();
   app.add_option("--temperature", temperature, "supcon and bcl temperature")
       ->check(CLI::PositiveNumber);
-  app.add_option("--tau", tau, "bs: the logit-adjustment tau (1 = balanced softmax)");
+  app.add_option("--la-tau", tau, "bs: the logit-adjustment tau (1 = balanced softmax)");
+  train::add_old_spelling(app, "--tau", tau, "--la-tau");
   CLI11_PARSE(app, argc, argv);
   try {
     return run(loss, in, out, temperature, tau);

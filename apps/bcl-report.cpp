@@ -7,9 +7,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "apps/lib/report.h"
-#include "apps/lib/run_files.h"
 #include "tensor/error.h"
+#include "train/report.h"
+#include "train/run_files.h"
 
 using namespace bcl;
 using json = nlohmann::json;
@@ -21,8 +21,8 @@ std::optional<double> opt(const json& j, const char* key) {
                                               : std::nullopt;
 }
 
-app::NamedRun read_run(const std::string& name, const std::string& dir) {
-  app::NamedRun r;
+train::NamedRun read_run(const std::string& name, const std::string& dir) {
+  train::NamedRun r;
   r.name = name;
   const std::string metrics_path = dir + "/metrics.json";
   std::ifstream f(metrics_path);
@@ -40,8 +40,8 @@ app::NamedRun read_run(const std::string& name, const std::string& dir) {
   } catch (const json::exception& e) {
     BCL_CHECK(false, "bcl-report: ", metrics_path, " is malformed (", e.what(), ")");
   }
-  for (const json& j : app::read_jsonl(dir + "/log.jsonl")) {
-    app::EpochRecord e;
+  for (const json& j : train::read_jsonl(dir + "/log.jsonl")) {
+    train::EpochRecord e;
     e.epoch = j.at("epoch").get<int64_t>();
     e.train_loss = j.at("train_loss").get<double>();
     e.evaluated = opt(j, "test_overall").has_value();
@@ -69,19 +69,19 @@ int main(int argc, char** argv) {
   app.add_option("--title", title);
   CLI11_PARSE(app, argc, argv);
   try {
-    std::vector<app::NamedRun> named;
+    std::vector<train::NamedRun> named;
     for (const std::string& r : runs) {
       const size_t eq = r.find('=');
       BCL_CHECK(eq != std::string::npos && eq > 0, "bcl-report: --run '", r, "' is not NAME=DIR");
       named.push_back(read_run(r.substr(0, eq), r.substr(eq + 1)));
     }
     std::printf("%-10s %7s %7s %7s %7s\n", "run", "overall", "many", "medium", "few");
-    for (const app::NamedRun& r : named)
+    for (const train::NamedRun& r : named)
       std::printf("%-10s %s %s %s %s\n", r.name.c_str(), cell(r.run.final_result.overall).c_str(),
                   cell(r.run.final_result.many).c_str(), cell(r.run.final_result.medium).c_str(),
                   cell(r.run.final_result.few).c_str());
     if (!out.empty()) {
-      app::write_text_atomically(out, app::render_comparison(title, named));
+      train::write_text_atomically(out, train::render_comparison(title, named));
       std::printf("report: %s\n", out.c_str());
     }
   } catch (const std::exception& e) {

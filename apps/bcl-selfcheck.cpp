@@ -3,6 +3,7 @@
 // Trains a 2-64-64-3 MLP with SGD on three interleaved spirals (a task a linear model cannot
 // solve), printing the cross-entropy as it falls. Exits non-zero unless the final loss is below a
 // quarter of the first and the training accuracy is above 90%: a broken kernel or gradient shows.
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -47,8 +48,13 @@ struct Linear {
 
 }  // namespace
 
-int main() {
-  Generator gen(0);
+int main(int argc, char** argv) {
+  CLI::App app{"bcl-selfcheck: trains a small MLP on spirals and checks that the loss falls"};
+  uint64_t seed = 0;
+  app.add_option("--seed", seed, "the spirals' noise and the initial weights")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  Generator gen(seed);
   Tensor x, y;
   make_spirals(x, y, gen);
   Linear l1(2, kHidden, gen), l2(kHidden, kHidden, gen), l3(kHidden, kClasses, gen);

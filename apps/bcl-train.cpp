@@ -4,21 +4,21 @@
 //   build/bcl-train --config runs/bs/config.toml --resume
 #include <cstdio>
 
-#include "apps/lib/trainer.h"
 #include "tensor/error.h"
+#include "train/trainer.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"bcl-train: train a long-tailed classifier (ce or balanced softmax)"};
-  bcl::app::TrainConfig cfg;
-  bcl::app::add_train_flags(app, cfg);
+  bcl::train::TrainConfig cfg;
+  bcl::train::add_train_flags(app, cfg);
   try {
     app.parse(argc, argv);
-    bcl::app::validate(cfg);
+    bcl::train::validate(cfg);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   try {
-    bcl::app::run_training(cfg, app.config_to_str(true, false));
+    bcl::train::run_training(cfg, app.config_to_str(true, false));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bcl-train: error: %s\n", e.what());
     return 1;

@@ -45,22 +45,22 @@ def time_torch(batch, channels, size, reps, threads):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--channels", type=int, default=64)
-    ap.add_argument("--size", type=int, default=8)
+    ap.add_argument("--image-size", type=int, default=8)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bcl", default="build/bcl-conv-bench")
     args = ap.parse_args()
-    torch_result = time_torch(args.batch, args.channels, args.size, args.reps, args.threads)
+    torch_result = time_torch(args.batch_size, args.channels, args.image_size, args.reps, args.threads)
     out = subprocess.run(
-        [args.bcl, "--batch", str(args.batch), "--channels", str(args.channels), "--size",
-         str(args.size), "--reps", str(args.reps)],
+        [args.bcl, "--batch-size", str(args.batch_size), "--channels", str(args.channels), "--image-size",
+         str(args.image_size), "--reps", str(args.reps)],
         check=True, capture_output=True, text=True,
         env={**os.environ, "OMP_NUM_THREADS": str(args.threads)})
     bcl_result = json.loads(out.stdout.strip().splitlines()[-1])
-    print(json.dumps({"layer": f"conv3x3 {args.channels}->{args.channels} {args.size}x{args.size} "
-                               f"batch {args.batch}", "threads": args.threads,
+    print(json.dumps({"layer": f"conv3x3 {args.channels}->{args.channels} {args.image_size}x{args.image_size} "
+                               f"batch {args.batch_size}", "threads": args.threads,
                       "pytorch": torch_result, "bcl": bcl_result,
                       "bcl_over_pytorch_time": bcl_result["ms_total"] / torch_result["ms_total"]},
                      indent=2))

@@ -1,8 +1,8 @@
 """The training step bcl-bench times, in PyTorch eager, as one line of JSON (the speed peer).
 
-    python3 scripts/bench_gpu_vs_pytorch.py --method ce  --batch 256            # on CUDA
-    python3 scripts/bench_gpu_vs_pytorch.py --method bcl --batch 256 --channels-last
-    python3 scripts/bench_gpu_vs_pytorch.py --device cpu --batch 32 --steps 3   # a smoke test
+    python3 scripts/bench_gpu_vs_pytorch.py --method ce  --batch-size 256            # on CUDA
+    python3 scripts/bench_gpu_vs_pytorch.py --method bcl --batch-size 256 --channels-last
+    python3 scripts/bench_gpu_vs_pytorch.py --device cpu --batch-size 32 --steps 3   # a smoke test
 
 A step is the one `bcl-bench --model resnet32 --method M` times, on synthetic float32 32x32 images
 and labels i % 10 (bcl-bench's synthetic data), SGD with momentum 0.9 and weight decay 5e-4:
@@ -54,7 +54,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--method", choices=["ce", "bcl"], default="ce")
     ap.add_argument("--device", default="cuda")
-    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--channels-last", action="store_true")
@@ -64,8 +64,8 @@ def main():
     torch.manual_seed(0)
     c, views = 10, (3 if args.method == "bcl" else 1)
     model = (BCLNet(c) if args.method == "bcl" else Classifier(num_classes=c)).to(dev)
-    x = torch.randn(args.batch * views, 3, 32, 32, device=dev)
-    y = torch.arange(args.batch, device=dev) % c
+    x = torch.randn(args.batch_size * views, 3, 32, 32, device=dev)
+    y = torch.arange(args.batch_size, device=dev) % c
     log_prior = torch.log(torch.full((c,), 1.0 / c, device=dev))
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -79,7 +79,7 @@ def main():
                 loss = F.cross_entropy(model(x), y)
             else:
                 z, logits, centers = model(x)
-                b = args.batch
+                b = args.batch_size
                 ce = F.cross_entropy(logits[:b].float() + log_prior, y)
                 feats = torch.stack([z[b:2 * b], z[2 * b:]], dim=1).float()
                 loss = 2.0 * ce + 0.6 * bal_scl(centers.float(), feats, y, c, 0.1)
@@ -99,9 +99,9 @@ def main():
         step()
     sync()
     seconds = time.perf_counter() - start
-    img_per_s = args.batch * args.steps / seconds
+    img_per_s = args.batch_size * args.steps / seconds
     print(json.dumps({"framework": "pytorch " + torch.__version__, "device": str(dev),
-                      "method": args.method, "batch": args.batch, "views": views,
+                      "method": args.method, "batch": args.batch_size, "views": views,
                       "channels_last": args.channels_last, "bf16": args.bf16,
                       "img_per_s": round(img_per_s, 1), "views_per_s": round(img_per_s * views, 1),
                       "ms_per_step": round(1000 * seconds / args.steps, 3)}))

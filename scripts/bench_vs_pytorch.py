@@ -1,7 +1,7 @@
 """The ResNet-32 training step in PyTorch (CPU) and in bcl, side by side, as one JSON object.
 
     /usr/bin/python3 scripts/bench_vs_pytorch.py                  # batch 128, 2 threads
-    /usr/bin/python3 scripts/bench_vs_pytorch.py --batch 256 --threads 2 --steps 20 --rounds 5
+    /usr/bin/python3 scripts/bench_vs_pytorch.py --batch-size 256 --threads 2 --steps 20 --rounds 5
 
 A step is the same in both: a synthetic float32 NCHW batch of 32x32 images, LDAM's ResNet-32
 (tests/golden/make_golden_resnet32.py) forward to the logits, cross-entropy, backward, and SGD
@@ -60,7 +60,7 @@ def bench_pytorch(batch, warmup, steps, channels_last):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10, help="timed steps per run")
@@ -71,15 +71,15 @@ def main():
 
     torch.set_num_threads(args.threads)
     # One epoch of warmup + timed steps, so that both count the same steps.
-    command = [args.bench, "--batch", str(args.batch), "--threads", str(args.threads),
+    command = [args.bench, "--batch-size", str(args.batch_size), "--threads", str(args.threads),
                "--warmup", str(args.warmup), "--epochs", "1",
                "--steps", str(args.warmup + args.steps)]
     # Rounds alternate the two, so that a slow spell of a shared machine hits both alike; the
     # medians are compared.
     rounds = []
     for _ in range(args.rounds):
-        nchw = bench_pytorch(args.batch, args.warmup, args.steps, channels_last=False)
-        channels_last = bench_pytorch(args.batch, args.warmup, args.steps, channels_last=True)
+        nchw = bench_pytorch(args.batch_size, args.warmup, args.steps, channels_last=False)
+        channels_last = bench_pytorch(args.batch_size, args.warmup, args.steps, channels_last=True)
         bcl = json.loads(subprocess.run(command, check=True, capture_output=True,
                                         text=True).stdout)
         rounds.append({"pytorch_nchw": nchw["img_per_s"],
@@ -92,7 +92,7 @@ def main():
         return statistics.median(r[key] for r in rounds)
 
     print(json.dumps({
-        "model": "resnet32", "batch": args.batch, "threads": args.threads,
+        "model": "resnet32", "batch": args.batch_size, "threads": args.threads,
         "timed_steps": args.steps, "rounds": args.rounds, "dtype": "float32",
         "pytorch_version": torch.__version__,
         "median_img_per_s": {"pytorch_nchw": median("pytorch_nchw"),

@@ -158,7 +158,7 @@ def main():
                 inputs, t, torch_loss = make_case(loss, gen)
                 src, dst = os.path.join(tmp, "in.safetensors"), os.path.join(tmp, "out.safetensors")
                 save_safetensors(src, inputs)
-                subprocess.run([args.bin, "--loss", loss, "--in", src, "--out", dst,
+                subprocess.run([args.bin, "--method", "scl" if loss == "supcon" else loss, "--in", src, "--out", dst,
                                 "--temperature", repr(t)], check=True, capture_output=True)
                 out = load_safetensors(dst)
                 x = {k: v.clone().requires_grad_(v.is_floating_point() and k != "class_counts")

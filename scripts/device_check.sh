@@ -140,19 +140,19 @@ if [ $CPU_ONLY = 1 ]; then BATCH=32 STEPS=3 WARMUP=1; else BATCH=256 STEPS=30 WA
     [ $first = 1 ] || echo ","
     first=0
     b=$(timeout 120 "$BIN/bcl-bench" --device $DEVICE --model resnet32 --method $method \
-          --batch $BATCH --epochs 1 --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
+          --batch-size $BATCH --epochs 1 --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
     p=$(timeout 120 python3 scripts/bench_gpu_vs_pytorch.py --device $DEVICE --method $method \
-          --batch $BATCH --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
+          --batch-size $BATCH --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
     echo "  \"$method\": {\"bcl\": ${b:-null}, \"pytorch\": ${p:-null}}"
   done
   # bcl's mixed precision (--precision bf16: bf16 convolutions, float32 elsewhere) beside
   # PyTorch's channels_last bf16 autocast.
   b=$(timeout 120 "$BIN/bcl-bench" --device $DEVICE --model resnet32 --method bcl --precision bf16 \
-        --batch $BATCH --epochs 1 --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
+        --batch-size $BATCH --epochs 1 --steps $STEPS --warmup $WARMUP 2>>"$OUT/bench.err" | tail -1)
   echo ", \"bcl_bf16\": ${b:-null}"
   if [ $CPU_ONLY = 0 ]; then
     p=$(timeout 120 python3 scripts/bench_gpu_vs_pytorch.py --device $DEVICE --method bcl \
-          --batch $BATCH --steps $STEPS --warmup $WARMUP --channels-last --bf16 2>>"$OUT/bench.err" | tail -1)
+          --batch-size $BATCH --steps $STEPS --warmup $WARMUP --channels-last --bf16 2>>"$OUT/bench.err" | tail -1)
     echo ", \"bcl_pytorch_channels_last_bf16\": ${p:-null}"
   fi
   echo "}"

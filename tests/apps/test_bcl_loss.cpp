@@ -32,9 +32,9 @@ std::map<std::string, Tensor> run_loss(const test::TempDir& dir, const std::stri
                                        const std::map<std::string, Tensor>& inputs,
                                        const std::vector<std::string>& extra = {}) {
   save_safetensors(dir.file(loss + "_in.safetensors"), inputs);
-  std::vector<std::string> args = {"--loss", loss,
-                                   "--in",   dir.file(loss + "_in.safetensors"),
-                                   "--out",  dir.file(loss + "_out.safetensors")};
+  std::vector<std::string> args = {"--method", loss,
+                                   "--in",     dir.file(loss + "_in.safetensors"),
+                                   "--out",    dir.file(loss + "_out.safetensors")};
   args.insert(args.end(), extra.begin(), extra.end());
   const test::AppRun run = test::run_app("bcl-loss", args);
   INFO("output:\n", run.output);
@@ -73,8 +73,7 @@ TEST_CASE("apps/bcl-loss matches the library for bcl, supcon, ce and bs") {
   }
   SUBCASE("supcon, three views, default temperature 0.1") {
     const Tensor f3 = unit(test::randn({4, 3, 5}, 3));
-    const auto out =
-        run_loss(dir, "supcon", {{"features", f3}, {"labels", labels_of({1, 0, 1, 1})}});
+    const auto out = run_loss(dir, "scl", {{"features", f3}, {"labels", labels_of({1, 0, 1, 1})}});
     const Tensor f = test::param(raw::clone(f3));
     const Tensor loss = losses::supcon_loss(f, labels_of({1, 0, 1, 1}), 0.1);
     backward(loss);
@@ -115,7 +114,7 @@ TEST_CASE("apps/bcl-loss names the missing tensor, the bad shape, the flag and t
     return r.output;
   };
   const std::string out = dir.file("out.safetensors");
-  std::string msg = run({"--loss", "bcl", "--in", in, "--out", out});
+  std::string msg = run({"--method", "bcl", "--in", in, "--out", out});
   CHECK(contains(msg, "bcl-loss: error:"));
   CHECK(contains(msg, in));
   CHECK(contains(msg, "no tensor 'prototypes'"));
@@ -123,25 +122,26 @@ TEST_CASE("apps/bcl-loss names the missing tensor, the bad shape, the flag and t
   save_safetensors(in, {{"features", unit(test::randn({3, 3, 4}, 5))},
                         {"labels", labels_of({0, 1, 1})},
                         {"prototypes", unit(test::randn({2, 4}, 7))}});
-  msg = run({"--loss", "bcl", "--in", in, "--out", out});
+  msg = run({"--method", "bcl", "--in", in, "--out", out});
   CHECK(contains(msg, in));
   CHECK(contains(msg, "2 views"));
 
-  msg = run({"--loss", "simclr", "--in", in, "--out", out});
-  CHECK(contains(msg, "--loss"));
+  msg = run({"--method", "simclr", "--in", in, "--out", out});
+  CHECK(contains(msg, "--method"));
   CHECK(contains(msg, "simclr"));
 
+  // The old spellings (--loss, supcon) still parse.
   msg = run({"--loss", "supcon", "--in", in, "--out", out, "--temperature", "0"});
   CHECK(contains(msg, "--temperature"));
 
-  msg = run({"--loss", "ce", "--in", dir.file("absent.safetensors"), "--out", out});
+  msg = run({"--method", "ce", "--in", dir.file("absent.safetensors"), "--out", out});
   CHECK(contains(msg, "--in"));
   CHECK(contains(msg, "absent.safetensors"));
 
   save_safetensors(in, {{"logits", test::randn({3, 2}, 6)},
                         {"labels", labels_of({0, 1, 1})},
                         {"class_counts", from_vector({4, 2.5}, {2}, DType::Float64)}});
-  msg = run({"--loss", "bs", "--in", in, "--out", out});
+  msg = run({"--method", "bs", "--in", in, "--out", out});
   CHECK(contains(msg, "class_counts[1] = 2.5"));
   CHECK(!std::filesystem::exists(out));
 }

@@ -2,9 +2,9 @@
 // the values the issue and the paper give are the ones in the files.
 #include <filesystem>
 
-#include "apps/lib/train_config.h"
 #include "tests/apps/app_runner.h"
 #include "tests/test_util.h"
+#include "train/train_config.h"
 
 using namespace bcl;
 
@@ -14,13 +14,13 @@ std::string configs_dir() {
   return (std::filesystem::path(test::app_dir()) / ".." / "configs").lexically_normal().string();
 }
 
-app::TrainConfig parse_config(const std::string& path) {
+train::TrainConfig parse_config(const std::string& path) {
   CLI::App cli;
-  app::TrainConfig cfg;
-  app::add_train_flags(cli, cfg);
+  train::TrainConfig cfg;
+  train::add_train_flags(cli, cfg);
   const char* argv[] = {"bcl-train", "--config", path.c_str()};
   cli.parse(3, const_cast<char**>(argv));
-  app::validate(cfg);
+  train::validate(cfg);
   return cfg;
 }
 
@@ -31,7 +31,7 @@ TEST_CASE("configs/all_parse") {
   for (const auto& entry : std::filesystem::directory_iterator(configs_dir())) {
     if (entry.path().extension() != ".toml") continue;
     CAPTURE(entry.path().string());
-    app::TrainConfig cfg;
+    train::TrainConfig cfg;
     CHECK_NOTHROW(cfg = parse_config(entry.path().string()));
     CHECK(cfg.method == "bcl");
     ++files;
@@ -40,7 +40,7 @@ TEST_CASE("configs/all_parse") {
 }
 
 TEST_CASE("configs/paper_and_budget_recipes") {
-  const app::TrainConfig c = parse_config(configs_dir() + "/cifar100_lt_r50_bcl.toml");
+  const train::TrainConfig c = parse_config(configs_dir() + "/cifar100_lt_r50_bcl.toml");
   CHECK(c.data == "cifar100:data/cifar100");
   CHECK(c.imbalance == 50);
   CHECK(c.epochs == 200);
@@ -57,7 +57,7 @@ TEST_CASE("configs/paper_and_budget_recipes") {
   CHECK(c.ce_aug == "autoaug-cutout");
   CHECK(c.cl_views == "sim-sim");
 
-  const app::TrainConfig b = parse_config(configs_dir() + "/cifar10_lt_cpu_budget.toml");
+  const train::TrainConfig b = parse_config(configs_dir() + "/cifar10_lt_cpu_budget.toml");
   CHECK(b.imbalance == 100);
   CHECK(b.epochs == 20);
   CHECK(b.batch_size == 128);
@@ -66,7 +66,7 @@ TEST_CASE("configs/paper_and_budget_recipes") {
   CHECK(b.schedule == "cosine");
   CHECK(b.ce_aug == "crop-flip");
 
-  const app::TrainConfig i = parse_config(configs_dir() + "/inat2018_bcl.toml");
+  const train::TrainConfig i = parse_config(configs_dir() + "/inat2018_bcl.toml");
   CHECK(i.model == "resnet50");
   CHECK(i.epochs == 100);
   CHECK(i.lr == 0.2);

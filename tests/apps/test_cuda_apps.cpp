@@ -118,9 +118,9 @@ TEST_CASE("apps/--device cpu is recorded in the run files and bcl-bench's JSON")
   REQUIRE(eval.exit_code == 0);
   CHECK(contains(read_file(out + "/eval_metrics.json"), "\"device\": \"cpu\""));
 
-  const test::AppRun bench =
-      test::run_app("bcl-bench", {"--device", "cpu", "--batch", "2", "--image-size", "8", "--steps",
-                                  "1", "--epochs", "1", "--warmup", "0", "--threads", "1"});
+  const test::AppRun bench = test::run_app(
+      "bcl-bench", {"--device", "cpu", "--batch-size", "2", "--image-size", "8", "--steps", "1",
+                    "--epochs", "1", "--warmup", "0", "--threads", "1"});
   INFO("bcl-bench:\n", bench.output);
   REQUIRE(bench.exit_code == 0);
   CHECK(contains(bench.output, "\"device\":\"cpu\""));
@@ -139,8 +139,8 @@ TEST_CASE("apps/--precision bf16 trains and benchmarks (emulated on the CPU)") {
   CHECK(contains(read_file(out + "/config.toml"), "precision=\"bf16\""));
 
   const test::AppRun bench = test::run_app(
-      "bcl-bench", {"--precision", "bf16", "--method", "bcl", "--batch", "2", "--image-size", "8",
-                    "--steps", "1", "--epochs", "1", "--warmup", "0", "--threads", "1"});
+      "bcl-bench", {"--precision", "bf16", "--method", "bcl", "--batch-size", "2", "--image-size",
+                    "8", "--steps", "1", "--epochs", "1", "--warmup", "0", "--threads", "1"});
   INFO("bcl-bench:\n", bench.output);
   REQUIRE(bench.exit_code == 0);
   CHECK(contains(bench.output, "\"precision\":\"bf16\""));
@@ -186,16 +186,16 @@ TEST_CASE("cuda/apps_train_on_gpu_resume_on_cpu_evaluate_on_gpu") {
   CHECK(contains(read_file(out + "/geometry.json"), "\"device\": \"cuda\""));
 
   const test::AppRun bench = test::run_app(
-      "bcl-bench", {"--device", "cuda", "--method", "bcl", "--batch", "8", "--image-size", "16",
-                    "--steps", "2", "--epochs", "2", "--warmup", "1"});
+      "bcl-bench", {"--device", "cuda", "--method", "bcl", "--batch-size", "8", "--image-size",
+                    "16", "--steps", "2", "--epochs", "2", "--warmup", "1"});
   INFO("bcl-bench --device cuda:\n", bench.output);
   REQUIRE(bench.exit_code == 0);
   CHECK(contains(bench.output, "\"device\":\"cuda\""));
   CHECK(contains(bench.output, "\"cuda_peak_mib\""));
 
   const test::AppRun bf16 = test::run_app(
-      "bcl-bench", {"--device", "cuda", "--method", "bcl", "--precision", "bf16", "--batch", "8",
-                    "--image-size", "16", "--steps", "2", "--epochs", "2", "--warmup", "1"});
+      "bcl-bench", {"--device", "cuda", "--method", "bcl", "--precision", "bf16", "--batch-size",
+                    "8", "--image-size", "16", "--steps", "2", "--epochs", "2", "--warmup", "1"});
   INFO("bcl-bench --device cuda --precision bf16:\n", bf16.output);
   REQUIRE(bf16.exit_code == 0);
   CHECK(contains(bf16.output, "\"precision\":\"bf16\""));

@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/lib/run_files.h"
 #include "data/image_io.h"
 #include "tensor/safetensors.h"
 #include "tests/apps/app_runner.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
+#include "train/run_files.h"
 
 using namespace bcl;
 using bcl::test::contains;
@@ -96,7 +96,7 @@ TEST_CASE("apps/bcl-train killed in epoch 2 and resumed ends bitwise equal to an
   CHECK(lines_in(broken + "/log.jsonl") == 2);
   // Epoch 1 was not evaluated (--eval-every 2), and the resumed run's rewrite of the log keeps it
   // so rather than logging an accuracy of 0.
-  const std::vector<nlohmann::json> log = app::read_jsonl(broken + "/log.jsonl");
+  const std::vector<nlohmann::json> log = train::read_jsonl(broken + "/log.jsonl");
   REQUIRE(log.size() == 2);
   CHECK(log[0]["test_overall"].is_null());
   CHECK(log[0]["test_many"].is_null());

@@ -14,8 +14,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "apps/lib/objective.h"
 #include "autograd/ops.h"
+#include "losses/objective.h"
 #include "nn/bcl_model.h"
 #include "nn/checkpoint.h"
 #include "nn/optim.h"
@@ -94,7 +94,7 @@ Batch make_batch(uint64_t seed) {
 
 struct Side {
   std::unique_ptr<nn::BCLModel> model;
-  std::unique_ptr<app::Objective> objective;
+  std::unique_ptr<losses::Objective> objective;
   std::unique_ptr<nn::SGD> optimizer;
 };
 
@@ -103,10 +103,10 @@ Side make_side(const std::string& method, Device device) {
   s.model = small_model(7);
   s.model->to(device);  // before the optimiser takes the parameters
   s.model->train();
-  app::ObjectiveOptions oo;
+  losses::ObjectiveOptions oo;
   oo.method = method;
   oo.device = device;
-  s.objective = std::make_unique<app::Objective>(oo, kClassCounts);
+  s.objective = std::make_unique<losses::Objective>(oo, kClassCounts);
   nn::SGDOptions so;
   so.lr = 0.1;
   so.momentum = 0.9;
@@ -115,7 +115,7 @@ Side make_side(const std::string& method, Device device) {
   return s;
 }
 
-app::Objective::Terms step_loss(Side& s, const Batch& b, Device device) {
+losses::Objective::Terms step_loss(Side& s, const Batch& b, Device device) {
   std::vector<Tensor> views;
   for (const Tensor& v : b.views) views.push_back(raw::to_device(v, device));
   const Tensor labels = raw::to_device(b.labels, device);
@@ -139,8 +139,8 @@ TEST_CASE("cuda/training_step_matches_cpu") {
     for (uint64_t step = 0; step < 2; ++step) {
       CAPTURE(step);
       const Batch b = make_batch(100 + step);
-      const app::Objective::Terms tc = step_loss(cpu, b, Device::CPU);
-      const app::Objective::Terms tg = step_loss(gpu, b, Device::CUDA);
+      const losses::Objective::Terms tc = step_loss(cpu, b, Device::CPU);
+      const losses::Objective::Terms tg = step_loss(gpu, b, Device::CUDA);
       REQUIRE(tg.total.device() == Device::CUDA);
       check_cuda_matches("training/loss", tg.total, tc.total, kLossTol, kLossTol);
       check_cuda_matches("training/loss", tg.ce, tc.ce, kLossTol, kLossTol);
@@ -228,7 +228,7 @@ TEST_CASE("cuda/checkpoint_from_gpu_loads_on_either_device") {
           .string();
   // One GPU step, so the running statistics, num_batches_tracked and momentum are not initial.
   Side gpu = make_side("bcl", Device::CUDA);
-  const app::Objective::Terms t = step_loss(gpu, make_batch(1), Device::CUDA);
+  const losses::Objective::Terms t = step_loss(gpu, make_batch(1), Device::CUDA);
   gpu.optimizer->zero_grad();
   backward(t.total);
   gpu.optimizer->step();
@@ -308,8 +308,8 @@ TEST_CASE("nn/bf16_training_step_tracks_fp32") {
     Side full = make_side("bcl", device), half = make_side("bcl", device);
     CHECK(nn::set_conv_precision(*half.model, nn::Precision::BF16) == 7);  // ResNet-8's convs
     const Batch b = make_batch(300);
-    const app::Objective::Terms tf = step_loss(full, b, device);
-    const app::Objective::Terms th = step_loss(half, b, device);
+    const losses::Objective::Terms tf = step_loss(full, b, device);
+    const losses::Objective::Terms th = step_loss(half, b, device);
     const double lf = tf.total.item(), lh = th.total.item();
     CHECK(std::fabs(lh - lf) <= 3e-2 * std::fabs(lf));
     CHECK(lh != lf);

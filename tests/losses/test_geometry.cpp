@@ -1,6 +1,7 @@
 #include <cmath>
 
-#include "apps/lib/geometry.h"
+#include "losses/geometry.h"
+#include "train/report.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
@@ -16,8 +17,8 @@ TEST_CASE("geometry/regular_simplex_has_no_deviation") {
       z.insert(z.end(), {std::cos(a), std::sin(a), 0.0});
       labels.push_back(c);
     }
-  const app::Geometry g =
-      app::geometry_from_projections(from_vector(z, {6, 3}, DType::Float64), labels, 3);
+  const losses::Geometry g =
+      losses::geometry_from_projections(from_vector(z, {6, 3}, DType::Float64), labels, 3);
   CHECK(g.simplex_cosine == doctest::Approx(-0.5));
   CHECK(g.cosine[0][1] == doctest::Approx(-0.5));
   CHECK(g.cosine[1][1] == doctest::Approx(1.0));
@@ -32,8 +33,8 @@ TEST_CASE("geometry/collapsed_and_spread_classes") {
   // Class 0: (1, 0) twice; class 1: (0, 1) and (1, 0) -> mean (0.5, 0.5); class 2: (-1, 0).
   // cos(mu0, mu1) = 1/sqrt(2), cos(mu0, mu2) = -1, cos(mu1, mu2) = -1/sqrt(2); target -1/2.
   const std::vector<double> z = {1, 0, 1, 0, 0, 1, 1, 0, -1, 0};
-  const app::Geometry g = app::geometry_from_projections(from_vector(z, {5, 2}, DType::Float64),
-                                                         {0, 0, 1, 1, 2}, 4);  // class 3: none
+  const losses::Geometry g = losses::geometry_from_projections(
+      from_vector(z, {5, 2}, DType::Float64), {0, 0, 1, 1, 2}, 4);  // class 3: none
   const double r = 1.0 / std::sqrt(2.0);
   CHECK(g.samples == std::vector<int64_t>{2, 2, 1, 0});
   CHECK(g.cosine[0][1] == doctest::Approx(r));
@@ -46,9 +47,10 @@ TEST_CASE("geometry/collapsed_and_spread_classes") {
   CHECK(g.norm_range == doctest::Approx(1.0 - r));
   // Class 1's samples lie 0.5 from their mean in squared distance (1 - |mu|^2 = 1/2); others 0.
   CHECK(g.within_class_spread == doctest::Approx(0.5 / 3));
-  const std::string svg = app::cosine_heatmap_svg(g, {"a", "b<", "c", "d"});
+  const std::string svg = train::cosine_heatmap_svg(g, {"a", "b<", "c", "d"});
   CHECK(svg.find("<svg") == 0);
   CHECK(svg.find("b&lt;") != std::string::npos);
   CHECK_THROWS_AS(
-      app::geometry_from_projections(from_vector({1, 0}, {1, 2}, DType::Float64), {0}, 2), Error);
+      losses::geometry_from_projections(from_vector({1, 0}, {1, 2}, DType::Float64), {0}, 2),
+      Error);
 }

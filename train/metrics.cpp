@@ -1,11 +1,11 @@
-#include "apps/lib/metrics.h"
+#include "train/metrics.h"
 
 #include <cstdio>
 
 #include "data/long_tail.h"
 #include "tensor/error.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 EvalResult summarize(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels,
                      const std::vector<int64_t>& train_counts) {
@@ -69,4 +69,4 @@ std::string one_line(const EvalResult& r) {
   return buf;
 }
 
-}  // namespace bcl::app
+}  // namespace bcl::train

@@ -10,7 +10,7 @@
 
 #include "nn/conv.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 struct TrainConfig {
   // Data
@@ -68,4 +68,4 @@ void add_train_flags(CLI::App& app, TrainConfig& cfg);
 // can run here (cuda needs a CUDA=1 build and a GPU); throws CLI::ValidationError naming the flag.
 void validate(TrainConfig& cfg);
 
-}  // namespace bcl::app
+}  // namespace bcl::train

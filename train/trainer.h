@@ -11,11 +11,11 @@
 
 #include <string>
 
-#include "apps/lib/train_config.h"
+#include "train/train_config.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 // `resolved_config` is the text written to config.toml. Throws bcl::Error on bad data or state.
 void run_training(const TrainConfig& cfg, const std::string& resolved_config);
 
-}  // namespace bcl::app
+}  // namespace bcl::train

@@ -13,11 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "data/augment.h"
-#include "data/dataset.h"
-#include "nn/bcl_model.h"
+#include "tensor/tensor.h"
 
-namespace bcl::app {
+namespace bcl::losses {
 
 struct Geometry {
   int64_t num_classes = 0;
@@ -40,16 +38,8 @@ struct Geometry {
 Geometry geometry_from_projections(const Tensor& projections, const std::vector<int64_t>& labels,
                                    int64_t num_classes);
 
-// Runs the model in eval mode over the dataset (no gradients), on the model's device, and
-// measures its projections (copied back to the CPU).
-Geometry measure_geometry(nn::BCLModel& model, std::shared_ptr<const data::Dataset> dataset,
-                          const data::MultiViewTransform& transform, int64_t batch_size,
-                          int workers);
-
 nlohmann::json to_json(const Geometry& g);
 // "simplex deviation mean 0.041 max 0.112, norms 0.71-0.83 (cv 0.05), within-class 0.38"
 std::string one_line(const Geometry& g);
-// The cosine matrix as an inline SVG heatmap (blue -1, white 0, red +1), classes labelled.
-std::string cosine_heatmap_svg(const Geometry& g, const std::vector<std::string>& class_names);
 
-}  // namespace bcl::app
+}  // namespace bcl::losses

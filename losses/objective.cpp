@@ -1,11 +1,11 @@
-#include "apps/lib/objective.h"
+#include "losses/objective.h"
 
 #include "autograd/ops.h"
 #include "losses/bcl.h"
 #include "losses/logit_adjusted_ce.h"
 #include "losses/supcon.h"
 
-namespace bcl::app {
+namespace bcl::losses {
 
 Objective::Objective(const ObjectiveOptions& options, const std::vector<int64_t>& class_counts)
     : o_(options) {
@@ -52,4 +52,4 @@ Objective::Terms Objective::loss(const Outputs& out, const Tensor& labels) const
   return t;
 }
 
-}  // namespace bcl::app
+}  // namespace bcl::losses

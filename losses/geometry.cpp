@@ -1,15 +1,13 @@
-#include "apps/lib/geometry.h"
+#include "losses/geometry.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
-#include "autograd/node.h"
-#include "data/loader.h"
 #include "tensor/ops.h"
 
-namespace bcl::app {
+namespace bcl::losses {
 
 Geometry geometry_from_projections(const Tensor& projections, const std::vector<int64_t>& labels,
                                    int64_t num_classes) {
@@ -89,29 +87,6 @@ Geometry geometry_from_projections(const Tensor& projections, const std::vector<
   return g;
 }
 
-Geometry measure_geometry(nn::BCLModel& model, std::shared_ptr<const data::Dataset> dataset,
-                          const data::MultiViewTransform& transform, int64_t batch_size,
-                          int workers) {
-  const bool was_training = model.is_training();
-  model.eval();
-  NoGradGuard no_grad;
-  data::DataLoader loader(dataset, transform, data::eval_loader_options(batch_size, workers));
-  loader.start_epoch(0);
-  // The forward runs where the model is; the projections come back to the CPU batch by batch.
-  const Device device = model.device();
-  std::vector<Tensor> parts;
-  std::vector<int64_t> labels;
-  for (data::Batch b; loader.next(b);) {
-    const Tensor z = model.forward_all(raw::to_device(b.views[0], device)).projections;
-    parts.push_back(raw::to_device(z, Device::CPU));
-    const int64_t* lp = b.labels.data<int64_t>();
-    labels.insert(labels.end(), lp, lp + b.labels.numel());
-  }
-  model.train(was_training);
-  BCL_CHECK(!parts.empty(), "geometry: the dataset is empty");
-  return geometry_from_projections(raw::concat(parts, 0), labels, dataset->num_classes());
-}
-
 nlohmann::json to_json(const Geometry& g) {
   return {{"simplex_cosine", g.simplex_cosine},
           {"mean_deviation", g.mean_deviation},
@@ -136,58 +111,4 @@ std::string one_line(const Geometry& g) {
   return buf;
 }
 
-namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    if (ch == '<')
-      out += "&lt;";
-    else if (ch == '>')
-      out += "&gt;";
-    else if (ch == '&')
-      out += "&amp;";
-    else if (ch == '\'')
-      out += "&apos;";
-    else
-      out += ch;
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string cosine_heatmap_svg(const Geometry& g, const std::vector<std::string>& class_names) {
-  const int64_t c = g.num_classes;
-  const double cell = std::max(6.0, std::min(28.0, 420.0 / static_cast<double>(c)));
-  const double label = c <= 20 ? 80 : 0, size = label + cell * static_cast<double>(c);
-  // -1 -> blue (59, 76, 192), 0 -> white, +1 -> red (180, 4, 38): a diverging scale.
-  const auto color = [](double v) {
-    v = std::clamp(v, -1.0, 1.0);
-    const double t = std::fabs(v);
-    const int r = static_cast<int>(255 + t * ((v < 0 ? 59 : 180) - 255));
-    const int gr = static_cast<int>(255 + t * ((v < 0 ? 76 : 4) - 255));
-    const int b = static_cast<int>(255 + t * ((v < 0 ? 192 : 38) - 255));
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "#%02x%02x%02x", r, gr, b);
-    return std::string(buf);
-  };
-  std::ostringstream os;
-  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << size + 10 << "' height='" << size + 10
-     << "' font-size='10'>";
-  for (int64_t a = 0; a < c; ++a) {
-    if (label > 0 && a < static_cast<int64_t>(class_names.size()))
-      os << "<text x='" << label - 4 << "' y='" << label + cell * (a + 0.65)
-         << "' text-anchor='end'>" << xml_escape(class_names[a]) << "</text>";
-    for (int64_t b = 0; b < c; ++b) {
-      const bool known = g.samples[a] > 0 && g.samples[b] > 0;
-      os << "<rect x='" << label + cell * b << "' y='" << label + cell * a << "' width='" << cell
-         << "' height='" << cell << "' fill='" << (known ? color(g.cosine[a][b]) : "#999999")
-         << "'><title>" << a << "," << b << ": " << g.cosine[a][b] << "</title></rect>";
-    }
-  }
-  os << "</svg>";
-  return os.str();
-}
-
-}  // namespace bcl::app
+}  // namespace bcl::losses

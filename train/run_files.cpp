@@ -1,4 +1,4 @@
-#include "apps/lib/run_files.h"
+#include "train/run_files.h"
 
 #include <cstdio>
 #include <fstream>
@@ -7,7 +7,7 @@
 #include "nn/encoder.h"
 #include "tensor/error.h"
 
-namespace bcl::app {
+namespace bcl::train {
 using json = nlohmann::json;
 
 void write_text_atomically(const std::string& path, const std::string& text) {
@@ -107,4 +107,4 @@ RunInfo run_info_from(const std::map<std::string, std::string>& m, const std::st
   return info;
 }
 
-}  // namespace bcl::app
+}  // namespace bcl::train

@@ -17,7 +17,7 @@
 
 #include "nn/bcl_model.h"
 
-namespace bcl::app {
+namespace bcl::losses {
 
 struct ObjectiveOptions {
   std::string method = "ce";  // ce | bs | scl | bcl
@@ -54,4 +54,4 @@ class Objective {
   Tensor log_prior_;  // undefined for ce
 };
 
-}  // namespace bcl::app
+}  // namespace bcl::losses

@@ -1,10 +1,10 @@
-#include "apps/lib/train_config.h"
+#include "train/train_config.h"
 
 #include <sstream>
 
-#include "apps/lib/device_flag.h"
+#include "train/flags.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 void add_precision_flag(CLI::App& app, std::string& precision) {
   app.add_option("--precision", precision,
@@ -138,4 +138,4 @@ void validate(TrainConfig& c) {
   parse_device_flag(c.device);
 }
 
-}  // namespace bcl::app
+}  // namespace bcl::train

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "apps/lib/train_config.h"
 #include "data/augment.h"
 #include "nn/bcl_model.h"
+#include "train/train_config.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 // Writes path.tmp, then renames it over path: readers never see half a file.
 void write_text_atomically(const std::string& path, const std::string& text);
@@ -46,4 +46,4 @@ struct RunInfo {
 };
 RunInfo run_info_from(const std::map<std::string, std::string>& metadata, const std::string& path);
 
-}  // namespace bcl::app
+}  // namespace bcl::train

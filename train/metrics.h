@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace bcl::app {
+namespace bcl::train {
 
 struct EvalResult {
   double overall = 0;  // correct / total, in percent
@@ -28,4 +28,4 @@ nlohmann::json to_json(const EvalResult& r);
 // "overall 41.2  many 55.0  medium 20.1  few -"
 std::string one_line(const EvalResult& r);
 
-}  // namespace bcl::app
+}  // namespace bcl::train

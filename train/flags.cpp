@@ -1,9 +1,9 @@
-#include "apps/lib/device_flag.h"
+#include "train/flags.h"
 
 #include "tensor/device.h"
 #include "tensor/ops.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 CLI::Option* add_device_flag(CLI::App& app, std::string& value) {
   return app
@@ -39,4 +39,4 @@ std::vector<Tensor> to_device(const std::vector<Tensor>& xs, Device device) {
   return out;
 }
 
-}  // namespace bcl::app
+}  // namespace bcl::train

@@ -1,4 +1,4 @@
-#include "apps/lib/report.h"
+#include "train/report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <numeric>
 #include <sstream>
 
-namespace bcl::app {
+namespace bcl::train {
 namespace {
 
 const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
@@ -216,4 +216,59 @@ std::string render_comparison(const std::string& title, const std::vector<NamedR
   return os.str();
 }
 
-}  // namespace bcl::app
+namespace {
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '<')
+      out += "&lt;";
+    else if (ch == '>')
+      out += "&gt;";
+    else if (ch == '&')
+      out += "&amp;";
+    else if (ch == '\'')
+      out += "&apos;";
+    else
+      out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string cosine_heatmap_svg(const losses::Geometry& g,
+                               const std::vector<std::string>& class_names) {
+  const int64_t c = g.num_classes;
+  const double cell = std::max(6.0, std::min(28.0, 420.0 / static_cast<double>(c)));
+  const double label = c <= 20 ? 80 : 0, size = label + cell * static_cast<double>(c);
+  // -1 -> blue (59, 76, 192), 0 -> white, +1 -> red (180, 4, 38): a diverging scale.
+  const auto color = [](double v) {
+    v = std::clamp(v, -1.0, 1.0);
+    const double t = std::fabs(v);
+    const int r = static_cast<int>(255 + t * ((v < 0 ? 59 : 180) - 255));
+    const int gr = static_cast<int>(255 + t * ((v < 0 ? 76 : 4) - 255));
+    const int b = static_cast<int>(255 + t * ((v < 0 ? 192 : 38) - 255));
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "#%02x%02x%02x", r, gr, b);
+    return std::string(buf);
+  };
+  std::ostringstream os;
+  os << "<svg xmlns='http://www.w3.org/2000/svg' width='" << size + 10 << "' height='" << size + 10
+     << "' font-size='10'>";
+  for (int64_t a = 0; a < c; ++a) {
+    if (label > 0 && a < static_cast<int64_t>(class_names.size()))
+      os << "<text x='" << label - 4 << "' y='" << label + cell * (a + 0.65)
+         << "' text-anchor='end'>" << xml_escape(class_names[a]) << "</text>";
+    for (int64_t b = 0; b < c; ++b) {
+      const bool known = g.samples[a] > 0 && g.samples[b] > 0;
+      os << "<rect x='" << label + cell * b << "' y='" << label + cell * a << "' width='" << cell
+         << "' height='" << cell << "' fill='" << (known ? color(g.cosine[a][b]) : "#999999")
+         << "'><title>" << a << "," << b << ": " << g.cosine[a][b] << "</title></rect>";
+    }
+  }
+  os << "</svg>";
+  return os.str();
+}
+
+}  // namespace bcl::train

@@ -8,9 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "apps/lib/metrics.h"
+#include "losses/geometry.h"
+#include "train/metrics.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 struct EpochRecord {
   int64_t epoch = 0;
@@ -43,4 +44,8 @@ struct NamedRun {
 };
 std::string render_comparison(const std::string& title, const std::vector<NamedRun>& runs);
 
-}  // namespace bcl::app
+// The cosine matrix as an inline SVG heatmap (blue -1, white 0, red +1), classes labelled.
+std::string cosine_heatmap_svg(const losses::Geometry& g,
+                               const std::vector<std::string>& class_names);
+
+}  // namespace bcl::train

@@ -4,13 +4,13 @@
 #include <cstring>
 #include <fstream>
 
-#include "apps/lib/batch_source.h"
 #include "data/augment.h"
 #include "data/image_io.h"
 #include "tensor/safetensors.h"
 #include "tests/apps/app_runner.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
+#include "train/batch_source.h"
 
 using namespace bcl;
 using bcl::test::contains;
@@ -38,21 +38,21 @@ void check_sources_agree(const std::string& ce_aug, const std::string& cl_views,
   const int64_t side = 16;
   auto ds = pattern_dataset(45, side);
   const data::Normalization norm = data::kCifar10Normalization;
-  app::BatchSourceOptions o;
+  train::BatchSourceOptions o;
   o.batch_size = 8;
   o.seed = 21;
   o.workers = 1;
   data::MultiViewTransform transform = data::bcl_train_transform(
       ce_aug, cl_views, norm, side, data::mean_fill_colour(norm), /*large_images=*/false);
   transform.views.resize(static_cast<size_t>(views));
-  const auto loader = app::loader_batches(ds, transform, o);
-  const auto device = app::device_batches(ds, norm, side, ce_aug, cl_views, views, o);
+  const auto loader = train::loader_batches(ds, transform, o);
+  const auto device = train::device_batches(ds, norm, side, ce_aug, cl_views, views, o);
   REQUIRE(loader->batches_per_epoch() == 5);  // 45 / 8, the last 5 samples dropped
   REQUIRE(device->batches_per_epoch() == 5);
   for (int64_t epoch : {0, 1}) {
     loader->start_epoch(epoch);
     device->start_epoch(epoch);
-    app::TrainBatch a, b;
+    train::TrainBatch a, b;
     int64_t batches = 0;
     while (loader->next(a)) {
       CAPTURE(epoch);
@@ -87,17 +87,17 @@ TEST_CASE("apps/batch sources: the device views equal the loader's, three views 
 }
 
 TEST_CASE("apps/batch sources: bad data for --data-on-device is named") {
-  app::BatchSourceOptions o;
+  train::BatchSourceOptions o;
   o.batch_size = 8;
   auto few = pattern_dataset(5, 16);
   CHECK_THROWS_WITH_AS(
-      app::device_batches(few, data::kCifar10Normalization, 16, "crop-flip", "sim-sim", 3, o),
+      train::device_batches(few, data::kCifar10Normalization, 16, "crop-flip", "sim-sim", 3, o),
       doctest::Contains("--data-on-device: 5 training images make no full batch of --batch-size 8"),
       Error);
   auto mixed = std::make_shared<data::Dataset>(*pattern_dataset(12, 16));
   mixed->images[4] = test::pattern_image(12, 16, 3);
   const std::string message = test::error_message([&] {
-    app::device_batches(mixed, data::kCifar10Normalization, 16, "crop-flip", "sim-sim", 3, o);
+    train::device_batches(mixed, data::kCifar10Normalization, 16, "crop-flip", "sim-sim", 3, o);
   });
   CHECK(contains(message, "--data-on-device"));
   CHECK(contains(message, "image 4"));

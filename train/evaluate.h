@@ -5,13 +5,20 @@
 #include <string>
 #include <vector>
 
-#include "apps/lib/run_files.h"
 #include "data/augment.h"
 #include "data/dataset.h"
+#include "losses/geometry.h"
 #include "nn/bcl_model.h"
 #include "nn/module.h"
+#include "train/run_files.h"
 
-namespace bcl::app {
+namespace bcl::train {
+
+// Runs the model in eval mode over the dataset (no gradients), on the model's device, and
+// measures its projections (copied back to the CPU).
+losses::Geometry measure_geometry(nn::BCLModel& model, std::shared_ptr<const data::Dataset> dataset,
+                                  const data::MultiViewTransform& transform, int64_t batch_size,
+                                  int workers);
 
 struct Predictions {
   std::vector<int64_t> predicted, labels;
@@ -38,4 +45,4 @@ CheckpointOnTestSet load_checkpoint_on_test_set(const std::string& checkpoint,
                                                 const std::string& spec, const std::string& program,
                                                 Device device = Device::CPU);
 
-}  // namespace bcl::app
+}  // namespace bcl::train

@@ -1,4 +1,4 @@
-#include "apps/lib/batch_source.h"
+#include "train/batch_source.h"
 
 #include <cstring>
 
@@ -7,7 +7,7 @@
 #include "tensor/error.h"
 #include "tensor/ops.h"
 
-namespace bcl::app {
+namespace bcl::train {
 namespace {
 
 class LoaderBatches final : public BatchSource {
@@ -118,4 +118,4 @@ std::unique_ptr<BatchSource> device_batches(std::shared_ptr<const data::Dataset>
                                          options);
 }
 
-}  // namespace bcl::app
+}  // namespace bcl::train

@@ -19,7 +19,7 @@
 #include "data/dataset.h"
 #include "tensor/tensor.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 struct TrainBatch {
   std::vector<Tensor> views;  // float32 [B, 3, H, W] each, on the training device
@@ -54,4 +54,4 @@ std::unique_ptr<BatchSource> device_batches(std::shared_ptr<const data::Dataset>
                                             const std::string& ce_aug, const std::string& cl_views,
                                             int views, const BatchSourceOptions& options);
 
-}  // namespace bcl::app
+}  // namespace bcl::train

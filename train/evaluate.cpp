@@ -1,4 +1,4 @@
-#include "apps/lib/evaluate.h"
+#include "train/evaluate.h"
 
 #include "autograd/node.h"
 #include "data/dataset_spec.h"
@@ -7,7 +7,7 @@
 #include "tensor/ops.h"
 #include "tensor/safetensors.h"
 
-namespace bcl::app {
+namespace bcl::train {
 
 Predictions predict(nn::Module& model, std::shared_ptr<const data::Dataset> dataset,
                     const data::MultiViewTransform& transform, int64_t batch_size, int workers) {
@@ -52,4 +52,27 @@ CheckpointOnTestSet load_checkpoint_on_test_set(const std::string& checkpoint,
   return r;
 }
 
-}  // namespace bcl::app
+losses::Geometry measure_geometry(nn::BCLModel& model, std::shared_ptr<const data::Dataset> dataset,
+                                  const data::MultiViewTransform& transform, int64_t batch_size,
+                                  int workers) {
+  const bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  data::DataLoader loader(dataset, transform, data::eval_loader_options(batch_size, workers));
+  loader.start_epoch(0);
+  // The forward runs where the model is; the projections come back to the CPU batch by batch.
+  const Device device = model.device();
+  std::vector<Tensor> parts;
+  std::vector<int64_t> labels;
+  for (data::Batch b; loader.next(b);) {
+    const Tensor z = model.forward_all(raw::to_device(b.views[0], device)).projections;
+    parts.push_back(raw::to_device(z, Device::CPU));
+    const int64_t* lp = b.labels.data<int64_t>();
+    labels.insert(labels.end(), lp, lp + b.labels.numel());
+  }
+  model.train(was_training);
+  BCL_CHECK(!parts.empty(), "geometry: the dataset is empty");
+  return losses::geometry_from_projections(raw::concat(parts, 0), labels, dataset->num_classes());
+}
+
+}  // namespace bcl::train

@@ -1,24 +1,24 @@
 // The training objective slices the 3-view batch correctly and weighs its terms as documented.
 // In eval mode BatchNorm uses running statistics, so a view's outputs do not depend on the other
 // views in the batch and can be compared with separate forward passes.
-#include "apps/lib/objective.h"
-#include "apps/lib/run_files.h"
 #include "autograd/ops.h"
 #include "losses/bcl.h"
 #include "losses/logit_adjusted_ce.h"
+#include "losses/objective.h"
 #include "losses/supcon.h"
 #include "tests/test_util.h"
+#include "train/run_files.h"
 
 using namespace bcl;
 
 namespace {
 
 std::unique_ptr<nn::BCLModel> small_model(Generator& gen) {
-  app::ModelFacts facts;
+  train::ModelFacts facts;
   facts.num_classes = 3;
   facts.head_hidden = 16;
   facts.feat_dim = 8;
-  return app::make_model(facts, gen);
+  return train::make_model(facts, gen);
 }
 
 }  // namespace
@@ -34,14 +34,14 @@ TEST_CASE("objective/three_views_sliced_and_weighted") {
   const Tensor labels = from_vector({0, 2, 0, 1}, {4}, DType::Int64);
   for (const std::string method : {"scl", "bcl"}) {
     CAPTURE(method);
-    app::ObjectiveOptions o;
+    losses::ObjectiveOptions o;
     o.method = method;
     o.alpha = 1.5;
     o.beta = 0.25;
     o.temperature = 0.2;
-    const app::Objective objective(o, counts);
+    const losses::Objective objective(o, counts);
     CHECK(objective.views() == 3);
-    const app::Objective::Outputs out = objective.forward(*model, views);
+    const losses::Objective::Outputs out = objective.forward(*model, views);
     CHECK(out.features.shape() == Shape{4, 2, 8});
     CHECK_ALLCLOSE(out.logits, model->forward(views[0]), 1e-5, 1e-5);
     const nn::BCLOutput v1 = model->forward_all(views[1]), v2 = model->forward_all(views[2]);
@@ -51,7 +51,7 @@ TEST_CASE("objective/three_views_sliced_and_weighted") {
                    1e-5);
     CHECK_ALLCLOSE(out.prototypes, v1.prototypes, 1e-6, 1e-6);
 
-    const app::Objective::Terms t = objective.loss(out, labels);
+    const losses::Objective::Terms t = objective.loss(out, labels);
     const Tensor ce = losses::logit_adjusted_cross_entropy(
         out.logits, labels, losses::log_prior(counts, 1.0, DType::Float32));
     const Tensor con = method == "bcl" ? losses::bcl_loss(out.features, labels, out.prototypes, 0.2)
@@ -67,23 +67,23 @@ TEST_CASE("objective/single_view_methods") {
   std::unique_ptr<nn::BCLModel> model = small_model(gen);
   const Tensor x = test::randn({4, 3, 8, 8}, 4, DType::Float32);
   const Tensor labels = from_vector({0, 1, 2, 0}, {4}, DType::Int64);
-  app::ObjectiveOptions o;
+  losses::ObjectiveOptions o;
   o.method = "ce";
-  const app::Objective ce(o, {5, 5, 5});
+  const losses::Objective ce(o, {5, 5, 5});
   CHECK(ce.views() == 1);
-  const app::Objective::Outputs out = ce.forward(*model, {x});
+  const losses::Objective::Outputs out = ce.forward(*model, {x});
   CHECK(ce.loss(out, labels).total.item() ==
         doctest::Approx(cross_entropy(out.logits, labels).item()));
   CHECK_FALSE(ce.loss(out, labels).contrastive.defined());
   o.method = "bs";
-  const app::Objective bs(o, {8, 2, 1});
+  const losses::Objective bs(o, {8, 2, 1});
   const Tensor prior =
       from_vector({std::log(8.0 / 11), std::log(2.0 / 11), std::log(1.0 / 11)}, {3});
   CHECK(bs.loss(out, labels).total.item() ==
         doctest::Approx(cross_entropy(out.logits, labels, prior).item()));
   o.method = "bcl";
-  CHECK_THROWS_WITH_AS(app::Objective(o, {1, 1, 1}).forward(*model, {x}),
+  CHECK_THROWS_WITH_AS(losses::Objective(o, {1, 1, 1}).forward(*model, {x}),
                        doctest::Contains("needs 3 views"), Error);
   o.method = "xyz";
-  CHECK_THROWS_WITH_AS(app::Objective(o, {1, 1, 1}), doctest::Contains("unknown method"), Error);
+  CHECK_THROWS_WITH_AS(losses::Objective(o, {1, 1, 1}), doctest::Contains("unknown method"), Error);
 }
