@@ -1,8 +1,7 @@
 #include "nn/bcl_model.h"
 
 #include "autograd/ops.h"
-#include "nn/activation.h"
-#include "nn/batch_norm.h"
+#include "nn/layers.h"
 
 namespace bcl::nn {
 namespace {

@@ -17,8 +17,7 @@
 #include <memory>
 
 #include "nn/classifier.h"
-#include "nn/encoder.h"
-#include "nn/sequential.h"
+#include "nn/layers.h"
 
 namespace bcl::nn {
 

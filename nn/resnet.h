@@ -19,11 +19,8 @@
 #include <memory>
 #include <vector>
 
-#include "nn/batch_norm.h"
-#include "nn/conv.h"
-#include "nn/encoder.h"
-#include "nn/pooling.h"
-#include "nn/sequential.h"
+#include "nn/classifier.h"
+#include "nn/layers.h"
 
 namespace bcl::nn {
 

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "nn/encoder.h"
+#include "nn/classifier.h"
 #include "tensor/error.h"
 
 namespace bcl::train {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/conv.h"
+#include "nn/layers.h"
 
 namespace bcl::train {
 

@@ -2,11 +2,7 @@
 #include <cmath>
 
 #include "autograd/ops.h"
-#include "nn/activation.h"
-#include "nn/batch_norm.h"
-#include "nn/conv.h"
-#include "nn/linear.h"
-#include "nn/pooling.h"
+#include "nn/layers.h"
 #include "tests/test_util.h"
 
 using namespace bcl;

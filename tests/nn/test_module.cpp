@@ -2,11 +2,7 @@
 #include <memory>
 
 #include "autograd/ops.h"
-#include "nn/activation.h"
-#include "nn/batch_norm.h"
-#include "nn/conv.h"
-#include "nn/linear.h"
-#include "nn/sequential.h"
+#include "nn/layers.h"
 #include "tensor/device.h"
 #include "tests/test_util.h"
 
