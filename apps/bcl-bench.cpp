@@ -15,7 +15,7 @@
 // counts the tensor blocks of 4 KiB or more taken from the system in each epoch rather than from
 // the allocator's cache (tensor/storage.h): 0 in the steady state.
 //
-// Methods are bcl-train's (apps/lib/objective.h): ce and bs take one view per image, scl and bcl
+// Methods are bcl-train's (losses/objective.h): ce and bs take one view per image, scl and bcl
 // three (the CE view and two contrastive views) through the encoder and both heads as one batch,
 // then both losses. views_per_s (images x views per second) compares their cost per view. With a
 // dataset spec, bcl's views are the CPU budget protocol's (crop-flip CE view, sim-sim), made by
@@ -27,7 +27,7 @@
 // throughput but makes the breakdown true). The JSON then also gives the CUDA allocator's peak
 // bytes in use, the blocks it took from cudaMalloc in each epoch (0 in the steady state) and the
 // convolution passes that fell back to the direct kernel. --precision bf16 runs the convolutions
-// in bfloat16 (nn/conv.h).
+// in bfloat16 (nn/layers.h).
 #include <omp.h>
 #include <sys/resource.h>
 

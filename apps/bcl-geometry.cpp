@@ -3,7 +3,7 @@
 //   build/bcl-geometry --checkpoint runs/bcl/last.safetensors --data folder:DIR [--out FILE]
 //                      [--device cpu|cuda]
 //
-// Computes, on the test split (apps/lib/geometry.h): the class means of the normalised
+// Computes, on the test split (losses/geometry.h): the class means of the normalised
 // projections, their pairwise cosines, the mean and max deviation of those cosines from the
 // regular simplex's -1/(C-1), the spread of the class-mean norms and the within-class spread.
 // Writes FILE (default: geometry.json beside the checkpoint) and the cosine heatmap beside it

@@ -1,4 +1,4 @@
-// bcl-train: long-tailed training from the command line (apps/lib/trainer.h lists the outputs).
+// bcl-train: long-tailed training from the command line (train/trainer.h lists the outputs).
 //
 //   build/bcl-train --data folder:DIR --imbalance 100 --method bs --epochs 2 --out runs/bs
 //   build/bcl-train --config runs/bs/config.toml --resume

@@ -35,7 +35,7 @@ Setting (mirrors bcl-train's BCL recipe):
 At the end, in model.eval(): test accuracy (plain logits, argmax) and the geometry of the unit
 test projections: deviation of the class-mean cosines from the simplex's -1/(C-1) (mean, max),
 class-mean norms, within-class spread (mean over classes of the mean ||z - mu_c||^2), as
-apps/lib/geometry.cpp computes them. As a diagnostic it also prints the same geometry with
+losses/geometry.cpp computes them. As a diagnostic it also prints the same geometry with
 BatchNorm in training mode (batch statistics) and the prototypes' cosines.
 """
 
@@ -188,7 +188,7 @@ class BCLNet(nn.Module):
         return z, logits, centers
 
 
-# ---- geometry (apps/lib/geometry.cpp) -------------------------------------------------------
+# ---- geometry (losses/geometry.cpp) -------------------------------------------------------
 
 def geometry(z, labels, c):
     z = z.double()

@@ -19,7 +19,7 @@ struct TrainConfig {
   std::string imbalance_type = "exp";
   uint64_t data_seed = 0;
   int workers = 2;
-  // Upload the training images to --device once and make the views there (apps/lib/batch_source.h).
+  // Upload the training images to --device once and make the views there (train/batch_source.h).
   bool data_on_device = false;
   std::string normalize =
       "auto";  // data::choose_normalization: auto|dataset|cifar10|cifar100|imagenet
@@ -46,8 +46,8 @@ struct TrainConfig {
   std::string milestones_text;
   std::vector<int64_t> milestones;
   // Run
-  std::string device = "cpu";  // cpu | cuda (apps/lib/device_flag.h)
-  // fp32, or bf16: the convolutions in bfloat16 with float32 sums and master weights (nn/conv.h).
+  std::string device = "cpu";  // cpu | cuda (train/flags.h)
+  // fp32, or bf16: the convolutions in bfloat16 with float32 sums and master weights (nn/layers.h).
   std::string precision = "fp32";
   uint64_t seed = 0;
   int threads = 0;  // 0: OpenMP's default

@@ -6,7 +6,7 @@
 //   log.jsonl          one line per epoch: epoch, lr, train_loss, test_*, img_per_s, seconds
 //   last.safetensors   model + optimiser state + metadata (epoch, step, seed, class counts...)
 //   metrics.json       the final evaluation
-//   report.html        curves and per-class accuracy (apps/lib/report.h)
+//   report.html        curves and per-class accuracy (train/report.h)
 #pragma once
 
 #include <string>

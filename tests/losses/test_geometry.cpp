@@ -1,8 +1,8 @@
 #include <cmath>
 
 #include "losses/geometry.h"
-#include "train/report.h"
 #include "tests/test_util.h"
+#include "train/report.h"
 
 using namespace bcl;
 

@@ -60,7 +60,7 @@ TEST_CASE("nn/conv2d_shapes_and_init") {
 }
 
 TEST_CASE("nn/conv2d_in_bfloat16_tracks_full_precision") {
-  // Mixed precision (nn/conv.h): bf16 operands, float32 sums, float32 in and out and float32
+  // Mixed precision (nn/layers.h): bf16 operands, float32 sums, float32 in and out and float32
   // gradients. Each output and gradient element is a sum of products of values rounded by up to
   // 2^-8 relative, then rounded once more: against the full-precision layer on the same weights the
   // difference is a few 2^-8 of the typical magnitude (the tolerance is 2^-5 of each tensor's

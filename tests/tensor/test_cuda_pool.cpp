@@ -1,6 +1,6 @@
-// CUDA 2-D pooling (tensor/kernels/pool.cu) against the CPU kernels: max pooling with its indices,
-// ties and NaNs, average pooling with padding and as a global average pool, and both backwards,
-// in float32 and float64, on ResNet-like geometries.
+// CUDA 2-D pooling (tensor/kernels/pool2d.cu) against the CPU kernels: max pooling with its
+// indices, ties and NaNs, average pooling with padding and as a global average pool, and both
+// backwards, in float32 and float64, on ResNet-like geometries.
 #include <cmath>
 #include <limits>
 #include <string>

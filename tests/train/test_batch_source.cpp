@@ -1,4 +1,4 @@
-// The two batch sources of bcl-train (apps/lib/batch_source.h): on the CPU, --data-on-device's
+// The two batch sources of bcl-train (train/batch_source.h): on the CPU, --data-on-device's
 // batched views equal the DataLoader's bit for bit, batch by batch, so a run trained either way
 // ends with the same weights.
 #include <cstring>
