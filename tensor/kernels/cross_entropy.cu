@@ -15,15 +15,12 @@
 namespace bcl {
 namespace {
 
-using cuda::add_rn;
 using cuda::block_sum;
 using cuda::exp_t;
-using cuda::fma_t;
 using cuda::grid_for;
 using cuda::kRowThreads;
 using cuda::mul_rn;
 using cuda::row_threads;
-using cuda::sqrt_t;
 
 // z = logits + offset; without an offset, the logits themselves (not + 0, which turns -0 into 0).
 template <class T>

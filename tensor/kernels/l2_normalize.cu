@@ -10,10 +10,7 @@
 namespace bcl {
 namespace {
 
-using cuda::add_rn;
 using cuda::block_sum;
-using cuda::exp_t;
-using cuda::fma_t;
 using cuda::grid_for;
 using cuda::kRowThreads;
 using cuda::mul_rn;

@@ -3,6 +3,7 @@
 // contraction (-O3 -march=native on x86-64 with FMA, or aarch64): fma for d + wd * p,
 // d + mu * buf and p - lr * d, and a separately rounded product and sum for mu * buf + d; on such
 // a host the two agree bit for bit.
+#include "tensor/kernels/cuda_rows.cuh"
 #include "tensor/kernels/cuda_strided.cuh"
 #include "tensor/kernels/sgd_step.h"
 
@@ -10,14 +11,8 @@ namespace bcl {
 namespace {
 
 using cuda::add_rn;
-using cuda::block_sum;
-using cuda::exp_t;
 using cuda::fma_t;
-using cuda::grid_for;
-using cuda::kRowThreads;
 using cuda::mul_rn;
-using cuda::row_threads;
-using cuda::sqrt_t;
 
 template <class T>
 __global__ void sgd_step_kernel(T* p, const T* g, T* buf, int64_t n, T wd, T mu, T neg_lr,
