@@ -8,8 +8,8 @@
 #include <set>
 
 #include "data/augment.h"
+#include "data/augment_batch.h"
 #include "data/gpu_views.h"
-#include "tensor/kernels/augment_pixels.h"
 #include "tests/tensor/cuda_test_util.h"
 #include "tests/test_util.h"
 
