@@ -1,6 +1,6 @@
-// What the augmentation tests share (tests/data/test_augment_*.cpp and test_gpu_*.cpp,
-// tests/tensor/test_augment_*.cpp and test_cuda_augment_*.cpp): the images they run on, the index
-// tensors that pick them, the normalisations they apply, and a binomial frequency check.
+// What the augmentation tests share (tests/data/test_augment_*.cpp, test_cuda_augment_*.cpp and
+// test_gpu_*.cpp): the images they run on, the index tensors that pick them, the normalisations
+// they apply, fixed RandAugment steps, and a binomial frequency check.
 #pragma once
 
 #include <algorithm>

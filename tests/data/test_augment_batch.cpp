@@ -1,12 +1,12 @@
-// The batched augmentations' CPU twins (tensor/kernels/augment_batch.cpp): their draws against
-// data/'s ops on augment_generator's stream and against the distributions those ops define, and
-// their pixels against data/'s image and colour ops applied with the same parameters.
+// The batched crop-flip and sim views (data/augment_batch.h) on the CPU: their draws against the
+// loader's ops on augment_generator's stream and against the distributions those ops define, and
+// their pixels against data/'s image and colour ops composed as the pipelines compose them, with
+// the same parameters.
 //
 // Pixel comparisons are on the normalised floats with atol 1e-6: one step of a byte moves a value
-// by 1 / (255 std) >= 0.014, while the twin's normalisation (one fused multiply-add) and
-// Pipeline::normalize (fused too by g++ -O3 -march=native, not at -O1) differ by at most an ulp
-// (2.4e-7 for |x| < 4). So the check is exact on the bytes. Frequency checks allow 5 binomial
-// standard deviations, as tests/data/test_augment_random.cpp does.
+// by 1 / (255 std) >= 0.014, and both sides normalise with one fused multiply-add, so the check is
+// exact on the bytes. Frequency checks allow 5 binomial standard deviations, as
+// tests/data/test_augment_random.cpp does.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -195,12 +195,10 @@ TEST_CASE("augment_batch/sim draws are sim_pipeline's ops' draws") {
           CHECK(p.order[k] == d.order[static_cast<size_t>(k)]);
           CHECK(((p.enabled >> k) & 1) == static_cast<int>(d.enabled[static_cast<size_t>(k)]));
         }
-        // Equal in a g++ -O3 -march=native build (both fused); an ulp apart where the CPU op's
-        // lo + (hi - lo) u is rounded twice.
-        CHECK(p.brightness == doctest::Approx(d.brightness).epsilon(1e-14));
-        CHECK(p.contrast == doctest::Approx(d.contrast).epsilon(1e-14));
-        CHECK(p.saturation == doctest::Approx(d.saturation).epsilon(1e-14));
-        CHECK(p.hue == doctest::Approx(d.hue).epsilon(1e-14));
+        CHECK(p.brightness == d.brightness);
+        CHECK(p.contrast == d.contrast);
+        CHECK(p.saturation == d.saturation);
+        CHECK(p.hue == d.hue);
       }
       CHECK((p.gray != 0) == (gen.next_uniform() < c.cfg.gray_p));
     }
@@ -369,8 +367,6 @@ TEST_CASE("augment_batch/sim pixels are data's resize, flip, colour jitter and g
   struct Case {
     int64_t h, w, size;
   };
-  // Output sides that are powers of two: there every bilinear step is exact, so the comparison
-  // does not depend on how g++ fused image_ops.cpp's products (see augment_pixels.h).
   for (const Case& c : {Case{32, 32, 32}, Case{24, 40, 32}, Case{32, 32, 16}}) {
     CAPTURE(c.h);
     CAPTURE(c.w);

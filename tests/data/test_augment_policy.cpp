@@ -1,9 +1,9 @@
-// The "autoaug-cutout" view's parts on the CPU (tensor/kernels/augment_policy*.h and the CPU
-// twin): the draws against data/'s ops on augment_generator's stream and against the distributions
-// they define, the op arguments against data::auto_augment_magnitude, every op at every magnitude
-// and sign against data::apply_auto_augment_op, and the affine paths against data::affine on
-// matrices the policy never uses. Pixels are compared as bytes, exactly (the normalisation is
-// scale 1, shift 0). Frequency checks allow 5 binomial standard deviations.
+// The batched "autoaug-cutout" view (data/augment_batch.h) on the CPU: the draws against the
+// loader's ops on augment_generator's stream and against the distributions they define, the op
+// arguments against numpy.linspace's values, and every op at every magnitude and sign against
+// data::apply_auto_augment_op composed after the crop and flip. Pixels are compared as bytes,
+// exactly (the normalisation is scale 1, shift 0). Frequency checks allow 5 binomial standard
+// deviations.
 #include <algorithm>
 #include <array>
 #include <cmath>

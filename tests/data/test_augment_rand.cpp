@@ -1,10 +1,10 @@
-// The RandAugment views' parts on the CPU (tensor/kernels/augment_rand*.h and the CPU twin): the
-// draws against data/'s ops on augment_generator's stream and against the distributions they
-// define, the op arguments against data::rand_augment_argument, every op at several magnitudes,
-// signs and resamplings against data::apply_rand_augment_step, the warps against data::affine and
-// data::rotate, and the device's rounding of rotate's matrix against the host's. Pixels are
-// compared as bytes, exactly (the normalisation is scale 1, shift 0). Frequency checks allow 5
-// binomial standard deviations.
+// The batched RandAugment views, "rand" and "randaug" (data/augment_batch.h), on the CPU: the draws
+// against the loader's ops on augment_generator's stream and against the distributions they
+// define, the op arguments against timm's level functions, every op at several magnitudes, signs
+// and resamplings against data::apply_rand_augment_step composed after the crop or sim view, and
+// the device's rounding of rotate's matrix against the host's. Pixels are compared as bytes,
+// exactly (the normalisation is scale 1, shift 0). Frequency checks allow 5 binomial standard
+// deviations.
 #include <algorithm>
 #include <array>
 #include <cmath>

@@ -1,8 +1,8 @@
-// CUDA batched augmentations (tensor/kernels/augment_batch.cu) against their CPU twins: the draws
-// on the same indices and the views on the same parameters, all exact. The draws and the pixel
-// math are one source compiled for both devices with every rounding explicit (augment_params.h,
-// augment_pixels.h); the only inexact step, exp() in the resized-crop draw, would move a box side
-// by a pixel once in roughly 10^13 draws, which these sizes never meet.
+// The CUDA crop-flip and sim views (data/augment_batch.cu) against the same ops on the CPU: the
+// draws on the same indices and the views on the same parameters, all exact. Both devices run
+// augment_batch.h's draw_view and render_view with every rounding explicit; the only inexact step,
+// exp() in the resized-crop draw, would move a box side by a pixel once in roughly 10^13 draws,
+// which these sizes never meet.
 #include <algorithm>
 #include <cmath>
 #include <string>

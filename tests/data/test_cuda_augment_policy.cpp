@@ -1,8 +1,8 @@
-// The CUDA "autoaug-cutout" kernels (tensor/kernels/augment_policy_batch.cu) against their CPU
-// twins, all exact: the draws are integer and Philox work plus comparisons with the same double
-// constants; the pixels are one source compiled for both devices with every rounding explicit
-// (augment_policy_pixels.h), rotate's matrix comes from the host, and the per-image statistics are
-// integer sums and counts, whatever order a block adds them in.
+// The CUDA "autoaug-cutout" view (data/augment_batch.cu) against the same op on the CPU, all
+// exact: the draws are integer and Philox work plus comparisons with the same double constants;
+// the pixels are augment_pixels.h's run_step on both devices with every rounding explicit,
+// rotate's matrix comes from the host, and the per-image statistics are integer sums and counts,
+// whatever order a block adds them in.
 #include <algorithm>
 #include <cmath>
 #include <string>

@@ -1,11 +1,11 @@
-// The CUDA RandAugment kernels (tensor/kernels/augment_rand_batch.cu) against their CPU twins.
-// Given the same params the views are exact: one source compiled for both devices with every
-// rounding explicit (augment_rand_pixels.h), each warp's matrix carried by the params, and the
-// per-image statistics integer sums and counts. The draws are exact in every discrete field and in
-// the sim view's numbers; the RandAugment magnitudes, arguments and warp matrices pass through
-// log, cos and sin, which CUDA and glibc round differently in the last bits, so those are compared
-// within 1e-12 (a 15-decimal rotation entry moves by 1e-15), and views from the GPU's own draws are
-// required to equal the CPU's for all but a negligible share of samples.
+// The CUDA RandAugment views (data/augment_batch.cu) against the same ops on the CPU. Given the
+// same params the views are exact: one source for both devices with every rounding explicit, each
+// warp's matrix carried by the params, and the per-image statistics integer sums and counts. The
+// draws are exact in every discrete field and in the sim view's numbers; the RandAugment
+// magnitudes, arguments and warp matrices pass through log, cos and sin, which CUDA and glibc
+// round differently in the last bits, so those are compared within 1e-12 (a 15-decimal rotation
+// entry moves by 1e-15), and views from the GPU's own draws are required to equal the CPU's for
+// all but a negligible share of samples.
 #include <algorithm>
 #include <cmath>
 #include <string>
