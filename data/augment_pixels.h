@@ -342,44 +342,24 @@ BCL_HOST_DEVICE inline StepSpec policy_step(int32_t op, int32_t index, int32_t s
                                             int64_t w, const uint8_t* fill, const Warp& rotation) {
   StepSpec s;
   if (op < 0 || op >= kNumPolicyOps || index < 0 || index > 9) return s;
+  const StepOp ops[kNumPolicyOps] = {kOpWarp,     kOpWarp,       kOpWarp,       kOpWarp,
+                                     kOpWarp,     kOpSaturation, kOpPosterize,  kOpSolarize,
+                                     kOpContrast, kOpSharpness,  kOpBrightness, kOpAutoContrast,
+                                     kOpEqualize, kOpInvert};
   const double m = policy_magnitude(op, index), sm = sign < 0 ? -m : m;
-  double a[6] = {1, 0, 0, 0, 1, 0};
-  const StepOp enhance[4] = {kOpSaturation, kOpContrast, kOpSharpness, kOpBrightness};
-  switch (static_cast<PolicyOp>(op)) {
-    case PolicyOp::ShearX:
-    case PolicyOp::ShearY:
-    case PolicyOp::TranslateX:
-    case PolicyOp::TranslateY:
-      a[op == 0   ? 1
-        : op == 1 ? 3
-        : op == 2 ? 2
-                  : 5] =
-          op < 2 ? sm : (sign < 0 ? -1 : 1) * (m * static_cast<double>(op == 2 ? w : h));
-      s.op = kOpWarp;
-      s.warp = make_warp(a, op < 2 ? 2 : 0, fill, h, w);
-      return s;
-    case PolicyOp::Rotate:
-      s.op = kOpWarp;
-      s.warp = rotation;
-      return s;
-    case PolicyOp::Posterize:
-      s.op = kOpPosterize;
-      s.bits = static_cast<int32_t>(m);
-      return s;
-    case PolicyOp::Solarize:
-      s.op = kOpSolarize;
-      s.threshold = m;
-      return s;
-    case PolicyOp::AutoContrast:
-    case PolicyOp::Equalize:
-    case PolicyOp::Invert:
-      s.op = op == 11 ? kOpAutoContrast : op == 12 ? kOpEqualize : kOpInvert;
-      return s;
-    default:  // color, contrast, sharpness, brightness: 1 + m s in double, then Image.blend's float
-      s.op = enhance[op == 5 ? 0 : op - 7];
-      s.factor = static_cast<float>(1.0 + sm);
-      return s;
+  s.op = ops[op];
+  s.threshold = m;
+  s.factor = static_cast<float>(1.0 + sm);  // the enhance ops: 1 + m s in double, then float
+  if (s.op == kOpPosterize) s.bits = static_cast<int32_t>(m);
+  if (static_cast<PolicyOp>(op) == PolicyOp::Rotate) {
+    s.warp = rotation;
+  } else if (s.op == kOpWarp) {  // ShearX, ShearY in m1, m3; TranslateX, TranslateY in m2, m5
+    const int entry[4] = {1, 3, 2, 5};
+    double a[6] = {1, 0, 0, 0, 1, 0};
+    a[entry[op]] = op < 2 ? sm : (sign < 0 ? -1 : 1) * (m * static_cast<double>(op == 2 ? w : h));
+    s.warp = make_warp(a, op < 2 ? 2 : 0, fill, h, w);
   }
+  return s;
 }
 // The warp of rotate at magnitude index i on an h x w image (host: needs long double).
 inline Warp policy_rotation(int32_t index, int64_t h, int64_t w) {
@@ -427,14 +407,16 @@ BCL_HOST_DEVICE inline StepSpec jitter_step(const Jitter& j, int32_t k) {
 // `luts` the 3 x 256 tables of autocontrast or equalize.
 BCL_HOST_DEVICE inline void point_pixel(const StepSpec& s, uint8_t mean, const uint8_t* luts,
                                         uint8_t* px) {
-  const uint8_t l = luma(px[0], px[1], px[2]);
+  const bool needs_luma = s.op == kOpSaturation || s.op == kOpGrayscale;
+  const uint8_t l = needs_luma ? luma(px[0], px[1], px[2]) : 0;
   if (s.op == kOpHue) {
     uint8_t hsv[3];
     rgb_to_hsv(px[0], px[1], px[2], hsv);
     hsv_to_rgb(static_cast<uint8_t>(hsv[0] + s.shift), hsv[1], hsv[2], px);
     return;
   }
-  const auto mask = static_cast<uint8_t>(~((1u << (8 - s.bits)) - 1u) & 0xFFu);
+  const auto mask =
+      static_cast<uint8_t>(s.op == kOpPosterize ? ~((1u << (8 - s.bits)) - 1u) & 0xFFu : 0xFFu);
   for (int c = 0; c < 3; ++c) {
     const uint8_t v = px[c];
     switch (s.op) {
