@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "data/augment_draws.h"
 #include "data/auto_augment.h"
 #include "data/color_ops.h"
 #include "data/image_ops.h"
@@ -36,7 +37,7 @@ Normalization compute_normalization(const Dataset& ds) {
     const double mean = static_cast<double>(sum[c]) / count / 255.0;
     const double mean_sq = static_cast<double>(sum_sq[c]) / count / (255.0 * 255.0);
     norm.mean[c] = static_cast<float>(mean);
-    norm.std[c] = static_cast<float>(std::sqrt(std::max(mean_sq - mean * mean, 1e-12)));
+    norm.std[c] = static_cast<float>(std::sqrt(std::max(std::fma(-mean, mean, mean_sq), 1e-12)));
   }
   return norm;
 }
@@ -58,9 +59,9 @@ class RandomCrop : public ImageOp {
     const int64_t slack_x = img.width + 2 * padding_ - size_;
     BCL_CHECK(slack_y >= 0 && slack_x >= 0, name(), ": image ", img.height, "x", img.width,
               " is smaller than the crop (resize it first)");
-    const auto top = static_cast<int64_t>(random_below(gen, static_cast<uint64_t>(slack_y) + 1));
-    const auto left = static_cast<int64_t>(random_below(gen, static_cast<uint64_t>(slack_x) + 1));
-    return crop(img, top - padding_, left - padding_, size_, size_);
+    int32_t top = 0, left = 0;
+    augment::draw_crop(gen, img.height, img.width, size_, padding_, top, left);
+    return crop(img, top, left, size_, size_);
   }
   std::string name() const override {
     return detail::cat("random_crop(", size_, padding_ > 0 ? detail::cat(", pad ", padding_) : "",
@@ -210,15 +211,11 @@ class Cutout : public ImageOp {
   }
   Image apply(const Image& img, Generator& gen) const override {
     BCL_CHECK(img.height > 0 && img.width > 0, name(), ": empty image");
-    const auto cy = static_cast<int64_t>(random_below(gen, static_cast<uint64_t>(img.height)));
-    const auto cx = static_cast<int64_t>(random_below(gen, static_cast<uint64_t>(img.width)));
-    const int64_t y0 = std::clamp<int64_t>(cy - length_ / 2, 0, img.height);
-    const int64_t y1 = std::clamp<int64_t>(cy + length_ / 2, 0, img.height);
-    const int64_t x0 = std::clamp<int64_t>(cx - length_ / 2, 0, img.width);
-    const int64_t x1 = std::clamp<int64_t>(cx + length_ / 2, 0, img.width);
+    int32_t r[4];
+    augment::draw_cutout(gen, img.height, img.width, length_, r[0], r[1], r[2], r[3]);
     Image out = img;
-    for (int64_t y = y0; y < y1; ++y)
-      for (int64_t x = x0; x < x1; ++x)
+    for (int64_t y = r[0]; y < r[1]; ++y)
+      for (int64_t x = r[2]; x < r[3]; ++x)
         for (int64_t c = 0; c < Image::kChannels; ++c) out.at(y, x, c) = 0;
     return out;
   }
@@ -228,83 +225,43 @@ class Cutout : public ImageOp {
   int64_t length_;
 };
 
-double uniform(Generator& gen, double lo, double hi) {
-  return lo + (hi - lo) * gen.next_uniform();
-}
-
 }  // namespace
 
 CropBox random_resized_crop_box(int64_t height, int64_t width, std::array<double, 2> scale,
                                 std::array<double, 2> ratio, Generator& gen) {
   BCL_CHECK(height > 0 && width > 0, "random_resized_crop: empty image ", height, "x", width);
-  const auto H = static_cast<double>(height), W = static_cast<double>(width);
-  const double area = H * W;
-  const double log_lo = std::log(ratio[0]), log_hi = std::log(ratio[1]);
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    const double target = area * uniform(gen, scale[0], scale[1]);
-    const double aspect = std::exp(uniform(gen, log_lo, log_hi));
-    // Python's round(): half to even, which nearbyint does in the default rounding mode.
-    const auto w = static_cast<int64_t>(std::nearbyint(std::sqrt(target * aspect)));
-    const auto h = static_cast<int64_t>(std::nearbyint(std::sqrt(target / aspect)));
-    if (w > 0 && w <= width && h > 0 && h <= height) {
-      CropBox b;
-      b.height = h;
-      b.width = w;
-      b.top = static_cast<int64_t>(random_below(gen, static_cast<uint64_t>(height - h + 1)));
-      b.left = static_cast<int64_t>(random_below(gen, static_cast<uint64_t>(width - w + 1)));
-      return b;
-    }
-  }
-  // Fallback: the centre crop, with the image's aspect ratio clamped into the range.
-  CropBox b;
-  const double in_ratio = W / H;
-  if (in_ratio < ratio[0]) {
-    b.width = width;
-    b.height = static_cast<int64_t>(std::nearbyint(W / ratio[0]));
-  } else if (in_ratio > ratio[1]) {
-    b.height = height;
-    b.width = static_cast<int64_t>(std::nearbyint(H * ratio[1]));
-  } else {
-    b.width = width;
-    b.height = height;
-  }
-  b.top = (height - b.height) / 2;
-  b.left = (width - b.width) / 2;
-  return b;
+  const double log_ratio[2] = {std::log(ratio[0]), std::log(ratio[1])};
+  int32_t b[4];
+  augment::draw_resized_crop_box(gen, height, width, scale.data(), ratio.data(), log_ratio, b);
+  return {b[0], b[1], b[2], b[3]};
 }
 
 ColorJitterDraw draw_color_jitter(double brightness, double contrast, double saturation, double hue,
                                   Generator& gen) {
+  const double args[4] = {brightness, contrast, saturation, hue};
+  augment::Jitter j;
+  augment::draw_jitter(gen, args, j);
   ColorJitterDraw d;
-  const std::vector<int64_t> perm = random_permutation(4, gen);
-  for (int i = 0; i < 4; ++i) d.order[i] = static_cast<int>(perm[static_cast<size_t>(i)]);
-  d.enabled = {brightness > 0, contrast > 0, saturation > 0, hue > 0};
-  if (d.enabled[0]) d.brightness = uniform(gen, std::max(0.0, 1 - brightness), 1 + brightness);
-  if (d.enabled[1]) d.contrast = uniform(gen, std::max(0.0, 1 - contrast), 1 + contrast);
-  if (d.enabled[2]) d.saturation = uniform(gen, std::max(0.0, 1 - saturation), 1 + saturation);
-  if (d.enabled[3]) d.hue = uniform(gen, -hue, hue);
+  for (int k = 0; k < 4; ++k) {
+    d.order[k] = j.order[k];
+    d.enabled[k] = (j.enabled >> k) & 1;
+  }
+  d.brightness = j.brightness;
+  d.contrast = j.contrast;
+  d.saturation = j.saturation;
+  d.hue = j.hue;
   return d;
 }
 
 Image apply_color_jitter(const Image& img, const ColorJitterDraw& d) {
+  augment::Jitter j;
+  j.brightness = d.brightness;
+  j.contrast = d.contrast;
+  j.saturation = d.saturation;
+  j.hue = d.hue;
   Image out = img;
-  for (int step : d.order) {
-    if (!d.enabled[static_cast<size_t>(step)]) continue;
-    switch (step) {
-      case 0:
-        out = adjust_brightness(out, d.brightness);
-        break;
-      case 1:
-        out = adjust_contrast(out, d.contrast);
-        break;
-      case 2:
-        out = adjust_saturation(out, d.saturation);
-        break;
-      default:
-        out = adjust_hue(out, d.hue);
-        break;
-    }
-  }
+  for (int k : d.order)
+    if (d.enabled[static_cast<size_t>(k)]) out = apply_step(out, augment::jitter_step(j, k));
   return out;
 }
 
@@ -352,16 +309,13 @@ Image Pipeline::augment(const Image& img, Generator& gen) const {
 }
 
 void Pipeline::normalize(const Image& img, float* out) const {
+  // (v / 255 - mean) / std = v * scale + shift
+  const augment::ChannelNorm n = augment::channel_norm(norm_.mean.data(), norm_.std.data());
   const int64_t plane = img.height * img.width;
-  for (int64_t c = 0; c < Image::kChannels; ++c) {
-    // (v / 255 - mean) / std = v * scale + shift
-    const float scale = 1.f / (255.f * norm_.std[c]);
-    const float shift = -norm_.mean[c] / norm_.std[c];
-    float* dst = out + c * plane;
-    for (int64_t p = 0; p < plane; ++p) {
-      dst[p] = img.pixels[static_cast<size_t>(p * Image::kChannels + c)] * scale + shift;
-    }
-  }
+  for (int c = 0; c < Image::kChannels; ++c)
+    for (int64_t p = 0; p < plane; ++p)
+      out[c * plane + p] =
+          augment::normalize_value(img.pixels[static_cast<size_t>(p * 3 + c)], n, c);
 }
 
 std::string Pipeline::describe() const {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "data/augment.h"
+#include "data/augment_draws.h"
 #include "data/dataset.h"
 #include "tensor/random.h"
 
@@ -50,22 +51,9 @@ Image rotate(const Image& img, double degrees, Resample resample, Rgb fill);
 
 // ---- AutoAugment ----------------------------------------------------------------------------
 
-enum class AutoAugmentOp {
-  ShearX,
-  ShearY,
-  TranslateX,
-  TranslateY,
-  Rotate,
-  Color,
-  Posterize,
-  Solarize,
-  Contrast,
-  Sharpness,
-  Brightness,
-  AutoContrast,
-  Equalize,
-  Invert
-};
+// ShearX, ShearY, TranslateX, TranslateY, Rotate, Color, Posterize, Solarize, Contrast, Sharpness,
+// Brightness, AutoContrast, Equalize, Invert.
+using AutoAugmentOp = augment::PolicyOp;
 std::string auto_augment_op_name(AutoAugmentOp op);
 
 struct SubPolicy {
@@ -105,24 +93,10 @@ ImageOpPtr cifar10_auto_augment(Rgb fill = {128, 128, 128});
 
 // ---- RandAugment ----------------------------------------------------------------------------
 
-enum class RandAugmentOp {
-  AutoContrast,
-  Equalize,
-  Invert,
-  Rotate,
-  Posterize,
-  Solarize,
-  SolarizeAdd,
-  Color,
-  Contrast,
-  Brightness,
-  Sharpness,
-  ShearX,
-  ShearY,
-  TranslateXRel,
-  TranslateYRel
-};
-constexpr int kNumRandAugmentOps = 15;
+// timm's order: AutoContrast, Equalize, Invert, Rotate, Posterize, Solarize, SolarizeAdd, Color,
+// Contrast, Brightness, Sharpness, ShearX, ShearY, TranslateXRel, TranslateYRel.
+using RandAugmentOp = augment::RandOp;
+constexpr int kNumRandAugmentOps = augment::kNumRandOps;
 std::string rand_augment_op_name(RandAugmentOp op);
 
 struct RandAugmentOptions {

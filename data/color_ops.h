@@ -4,12 +4,13 @@
 // and RandomGrayscale call PIL's ImageEnhance and Image.convert; AutoAugment and RandAugment call
 // ImageOps and ImageEnhance), so these functions reproduce what PIL computes on uint8 data: the
 // same fixed-point grayscale, the same truncation when blending, the same 8-bit HSV round trip.
-// The formulas are written next to each function in color_ops.cpp.
+// The formulas are in data/augment_pixels.h, which the batched kernels share.
 #pragma once
 
 #include <array>
 #include <cstdint>
 
+#include "data/augment_pixels.h"
 #include "data/dataset.h"
 
 namespace bcl::data {
@@ -66,5 +67,8 @@ Image equalize(const Image& img);
 
 // Applies a 256-entry table to every value (all channels).
 Image apply_lut(const Image& img, const std::array<uint8_t, 256>& lut);
+
+// One step of augment_pixels.h on the whole image (what the ops above and auto_augment.h's run).
+Image apply_step(const Image& img, const augment::StepSpec& step);
 
 }  // namespace bcl::data

@@ -44,7 +44,7 @@ GpuViews::GpuViews(const Dataset& ds, Device device, const Normalization& norm, 
               img.width, ", image 0 is ", h, "x", w, " (all must have one size)");
     std::memcpy(pixels.data() + i * img.pixels.size(), img.pixels.data(), img.pixels.size());
   }
-  images_ = raw::pack_images(pixels.data(), ds.size(), h, w, device);
+  images_ = augment::pack_images(pixels.data(), ds.size(), h, w, device);
   Tensor labels = empty({ds.size()}, DType::Int64);
   std::memcpy(labels.raw_data(), ds.labels.data(), ds.labels.size() * sizeof(int64_t));
   labels_ = raw::to_device(labels, device);
@@ -79,20 +79,20 @@ std::vector<Tensor> GpuViews::make(const Tensor& indices, int64_t epoch, uint64_
     const bool rand =
         (view == 1 && cl_views_ != "sim-sim") || (view == 2 && cl_views_ == "rand-rand");
     if (view == 0 && ce_aug_ == "autoaug-cutout") {
-      const Tensor params = raw::autoaug_cutout_params(indices, key, autoaug_, h, w);
-      out.push_back(raw::augment_autoaug_cutout(images_, indices, params, autoaug_, norm_));
+      const Tensor params = augment::autoaug_cutout_params(indices, key, autoaug_, h, w);
+      out.push_back(augment::augment_autoaug_cutout(images_, indices, params, autoaug_, norm_));
     } else if (view == 0 && ce_aug_ == "randaug") {
-      const Tensor params = raw::randaug_params(indices, key, randaug_, h, w);
-      out.push_back(raw::augment_randaug(images_, indices, params, randaug_, norm_));
+      const Tensor params = augment::randaug_params(indices, key, randaug_, h, w);
+      out.push_back(augment::augment_randaug(images_, indices, params, randaug_, norm_));
     } else if (view == 0) {
-      const Tensor params = raw::crop_flip_params(indices, key, ce_, h, w);
-      out.push_back(raw::augment_crop_flip(images_, indices, params, ce_, norm_));
+      const Tensor params = augment::crop_flip_params(indices, key, ce_, h, w);
+      out.push_back(augment::augment_crop_flip(images_, indices, params, ce_, norm_));
     } else if (rand) {
-      const Tensor params = raw::rand_view_params(indices, key, rand_, h, w);
-      out.push_back(raw::augment_rand_view(images_, indices, params, rand_, norm_));
+      const Tensor params = augment::rand_view_params(indices, key, rand_, h, w);
+      out.push_back(augment::augment_rand_view(images_, indices, params, rand_, norm_));
     } else {
-      const Tensor params = raw::sim_params(indices, key, sim_, h, w);
-      out.push_back(raw::augment_sim(images_, indices, params, sim_, norm_));
+      const Tensor params = augment::sim_params(indices, key, sim_, h, w);
+      out.push_back(augment::augment_sim(images_, indices, params, sim_, norm_));
     }
   }
   return out;

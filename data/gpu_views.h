@@ -1,17 +1,17 @@
 // BCL's three training views made on the device that holds the images: the dataset's pixels are
 // copied there once, and each batch's views are drawn and rendered by the batched augmentation
-// ops of tensor/ops.h, so a training step on the GPU gets its views without a trip through the
-// host (only the batch's indices travel, when they come from the host).
+// ops of data/augment_batch.h, so a training step on the GPU gets its views without a trip through
+// the host (only the batch's indices travel, when they come from the host).
 //
 // The views are bcl_train_transform(ce_aug, cl_views, norm, size)'s: [CE view, contrastive view 1,
 // contrastive view 2]. The CE view is "crop-flip" (random crop with size / 8 zero padding, flip),
 // "autoaug-cutout" (the same, then AutoAugment's CIFAR-10 policy and Cutout) or "randaug" (crop,
 // flip, RandAugment); the contrastive views are "sim" or "rand" (sim, then RandAugment) as cl_views
 // says (sim-sim, sim-rand, rand-rand). View v of sample i comes from the draws of
-// augment_generator(seed, epoch, indices[i], v), as in the DataLoader. On the CPU (the kernels'
-// CPU twins) they equal the loader's views; on a GPU they equal the CPU twins' (the exceptions:
-// the box draw of augment_params.h and RandAugment's draws of augment_rand.h, whose transcendental
-// functions may differ in the last bits, which moves a pixel rarely).
+// augment_generator(seed, epoch, indices[i], v), as in the DataLoader, and the views are the
+// DataLoader's: the draws and pixels are the very functions its ops call (data/augment_draws.h,
+// augment_pixels.h). On a GPU the draws' transcendental functions may differ in the last bits,
+// which moves a pixel rarely.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "data/augment.h"
+#include "data/augment_batch.h"
 #include "data/dataset.h"
-#include "tensor/ops.h"
 
 namespace bcl::data {
 
@@ -34,7 +34,7 @@ class GpuViews {
 
   Device device() const { return images_.bytes.device(); }
   int64_t num_samples() const { return images_.count; }
-  const raw::PackedImages& images() const { return images_; }
+  const augment::PackedImages& images() const { return images_; }
   const Tensor& labels() const { return labels_; }  // Int64 [num_samples()] on device()
   const std::string& ce_aug() const { return ce_aug_; }
   const std::string& cl_views() const { return cl_views_; }
@@ -52,7 +52,7 @@ class GpuViews {
                            int views = 3) const;
 
  private:
-  raw::PackedImages images_;
+  augment::PackedImages images_;
   Tensor labels_;
   std::string ce_aug_, cl_views_;
   augment::CropFlipConfig ce_;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "data/augment_pixels.h"
 #include "tensor/error.h"
 
 namespace bcl::data {
@@ -26,58 +27,27 @@ Image crop(const Image& img, int64_t top, int64_t left, int64_t height, int64_t 
 
 Image hflip(const Image& img) {
   Image out(img.height, img.width);
-  for (int64_t y = 0; y < img.height; ++y) {
-    for (int64_t x = 0; x < img.width; ++x) {
-      for (int64_t c = 0; c < Image::kChannels; ++c) {
-        out.at(y, x, c) = img.at(y, img.width - 1 - x, c);
-      }
-    }
-  }
+  for (int64_t y = 0; y < img.height; ++y)
+    for (int64_t x = 0; x < img.width; ++x)
+      augment::crop_pixel(img.pixels.data(), img.height, img.width, 0, 0, true, img.width, y, x,
+                          &out.at(y, x, 0));
   return out;
 }
 
-namespace {
-
-// For each output coordinate, the two input coordinates it blends and the weight of the second.
-struct Taps {
-  std::vector<int64_t> lo, hi;
-  std::vector<float> w;
-};
-
-Taps bilinear_taps(int64_t in_size, int64_t out_size) {
-  Taps t;
-  const double scale = static_cast<double>(in_size) / static_cast<double>(out_size);
-  for (int64_t o = 0; o < out_size; ++o) {
-    const double src = std::clamp((o + 0.5) * scale - 0.5, 0.0, static_cast<double>(in_size - 1));
-    const auto lo = static_cast<int64_t>(std::floor(src));
-    t.lo.push_back(lo);
-    t.hi.push_back(std::min(lo + 1, in_size - 1));
-    t.w.push_back(static_cast<float>(src - static_cast<double>(lo)));
-  }
-  return t;
-}
-
-}  // namespace
-
+// augment_pixels.h's taps and values (the sim view's resize on the batched path too).
 Image resize_bilinear(const Image& img, int64_t height, int64_t width) {
   BCL_CHECK(height > 0 && width > 0 && img.height > 0 && img.width > 0, "resize: cannot resize ",
             img.height, "x", img.width, " to ", height, "x", width);
-  const Taps ty = bilinear_taps(img.height, height), tx = bilinear_taps(img.width, width);
+  std::vector<augment::Tap> ty, tx;
+  for (int64_t y = 0; y < height; ++y) ty.push_back(augment::bilinear_tap(y, img.height, height));
+  for (int64_t x = 0; x < width; ++x) tx.push_back(augment::bilinear_tap(x, img.width, width));
   Image out(height, width);
-  for (int64_t y = 0; y < height; ++y) {
-    const size_t iy = static_cast<size_t>(y);
-    for (int64_t x = 0; x < width; ++x) {
-      const size_t ix = static_cast<size_t>(x);
-      for (int64_t c = 0; c < Image::kChannels; ++c) {
-        const float top = img.at(ty.lo[iy], tx.lo[ix], c) * (1 - tx.w[ix]) +
-                          img.at(ty.lo[iy], tx.hi[ix], c) * tx.w[ix];
-        const float bottom = img.at(ty.hi[iy], tx.lo[ix], c) * (1 - tx.w[ix]) +
-                             img.at(ty.hi[iy], tx.hi[ix], c) * tx.w[ix];
-        const float v = top * (1 - ty.w[iy]) + bottom * ty.w[iy];
-        out.at(y, x, c) = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-      }
-    }
-  }
+  for (int64_t y = 0; y < height; ++y)
+    for (int64_t x = 0; x < width; ++x)
+      for (int c = 0; c < 3; ++c)
+        out.at(y, x, c) =
+            augment::bilinear_value(img.pixels.data(), img.width, ty[static_cast<size_t>(y)],
+                                    tx[static_cast<size_t>(x)], c);
   return out;
 }
 

@@ -11,9 +11,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "tensor/kernels/augment_params.h"
-#include "tensor/kernels/augment_policy.h"
-#include "tensor/kernels/augment_rand.h"
 #include "tensor/op_params.h"
 #include "tensor/tensor.h"
 
@@ -317,106 +314,5 @@ ContrastiveParts contrastive_forward(const Tensor& logits, const Tensor& labels,
 // 0 at k = i and on the rows of anchors without a positive. parts.loss is not read.
 Tensor contrastive_backward(const Tensor& grad, const Tensor& logits, const Tensor& labels,
                             const ContrastiveParts& parts);
-
-// ---- Batched augmentation (tensor/ops_augment.cpp) -------------------------------------------
-// Views of a batch of uint8 images held on a device, made there: per-sample parameters drawn from
-// (seed, epoch, sample index, view) by tensor/kernels/augment_params.h (the draws of data/'s
-// augment_generator and ops), then the pixels, normalised into float32 [N, 3, size, size]. Two
-// views: crop-flip (random crop with zero padding, flip, optional Cutout) and sim (random resized
-// crop, flip, colour jitter, grayscale). data/gpu_views.h makes BCL's three views from these.
-// `count` uint8 HWC images of height x width x 3, back to back, in the bytes of a contiguous Int64
-// tensor of ceil(count * height * width * 3 / 8) elements, zero-padded at the end. bcl has no
-// uint8 dtype; the words are never read as numbers, and copies move them bit for bit.
-struct PackedImages {
-  Tensor bytes;
-  int64_t count = 0, height = 0, width = 0;
-};
-// pixels: count * height * width * 3 bytes on the host.
-PackedImages pack_images(const uint8_t* pixels, int64_t count, int64_t height, int64_t width,
-                         Device device);
-std::vector<uint8_t> unpack_images(const PackedImages& images);
-
-// The draws for indices (Int64 [N], any device; the dataset index of each sample) on images of
-// height x width: Int64 [N, augment::kCropFlipWords or kSimWords] on the indices' device, one
-// CropFlipParams or SimParams per row. Bad configurations throw (crop-flip needs
-// height, width + 2 padding >= size; sim needs 0 < scale_lo <= scale_hi, 0 < ratio_lo <= ratio_hi,
-// probabilities in [0, 1], non-negative jitter arguments and hue <= 0.5).
-Tensor crop_flip_params(const Tensor& indices, const augment::SampleKey& key,
-                        const augment::CropFlipConfig& cfg, int64_t height, int64_t width);
-Tensor sim_params(const Tensor& indices, const augment::SampleKey& key,
-                  const augment::SimConfig& cfg, int64_t height, int64_t width);
-// Params to and from the host (to inspect draws, or to apply fixed parameters).
-std::vector<augment::CropFlipParams> crop_flip_params_to_host(const Tensor& params);
-std::vector<augment::SimParams> sim_params_to_host(const Tensor& params);
-Tensor crop_flip_params_from_host(const std::vector<augment::CropFlipParams>& params,
-                                  Device device);
-Tensor sim_params_from_host(const std::vector<augment::SimParams>& params, Device device);
-
-// The views of images[indices[i]] under params[i], float32 [N, 3, cfg.size, cfg.size] on the
-// images' device (indices and params must be there too). Only cfg.size is read: the params carry
-// the rest. An index outside [0, images.count) throws when the indices are on the host; on the GPU
-// it is not checked (that would wait for the stream) and the sample's output is NaN instead.
-// augment_sim's boxes must lie inside the images (checked when the params are on the host), and
-// its CUDA kernel holds a view in shared memory: sizes up to 124.
-Tensor augment_crop_flip(const PackedImages& images, const Tensor& indices, const Tensor& params,
-                         const augment::CropFlipConfig& cfg, const augment::ChannelNorm& norm);
-Tensor augment_sim(const PackedImages& images, const Tensor& indices, const Tensor& params,
-                   const augment::SimConfig& cfg, const augment::ChannelNorm& norm);
-
-// The "autoaug-cutout" CE view (tensor/ops_augment_policy.cpp), data::ce_pipeline("autoaug-cutout",
-// ...): random crop with zero padding, flip, AutoAugment's CIFAR-10 policy, Cutout;
-// augment::autoaug_cutout_config(size) gives the pipeline's padding size / 8 and cutout size / 2.
-// The draws: Int64 [N, kAutoAugCutoutWords] on the indices' device, one AutoAugCutoutParams per
-// row; a bad configuration throws (the crop needs height, width + 2 padding >= size).
-Tensor autoaug_cutout_params(const Tensor& indices, const augment::SampleKey& key,
-                             const augment::AutoAugCutoutConfig& cfg, int64_t height,
-                             int64_t width);
-std::vector<augment::AutoAugCutoutParams> autoaug_cutout_params_to_host(const Tensor& params);
-Tensor autoaug_cutout_params_from_host(const std::vector<augment::AutoAugCutoutParams>& params,
-                                       Device device);
-// The views, float32 [N, 3, cfg.size, cfg.size] on the images' device, as augment_crop_flip's
-// (indices and params there too; out-of-range indices throw on the host, give NaN on a GPU). cfg's
-// size and fill are read, the rest comes from the params; sizes up to augment::kMaxPolicyViewSize
-// (64). Params from the host must name ops in [0, 14) and magnitude indices in [0, 9] (checked when
-// they are on the host; on a GPU a step outside does nothing).
-Tensor augment_autoaug_cutout(const PackedImages& images, const Tensor& indices,
-                              const Tensor& params, const augment::AutoAugCutoutConfig& cfg,
-                              const augment::ChannelNorm& norm);
-
-// ---- Batched RandAugment views (tensor/ops_augment_rand.cpp, tensor/kernels/augment_rand*) ----
-// Two of BCL's views end in RandAugment rand-n2-m10-mstd0.5 (timm's, as data/auto_augment.h):
-//   "rand"     data::rand_pipeline(norm, size, fill): the sim view, then RandAugment
-//              (augment::rand_view_config(size, fill) gives the pipeline's settings)
-//   "randaug"  data::ce_pipeline("randaug", norm, size, fill): random crop with size / 8 zero
-//              padding, flip, then RandAugment (augment::randaug_config(size, fill))
-// fill is the geometric ops' fill colour (BCL: data::mean_fill_colour(norm)).
-
-// The draws for indices (Int64 [N], any device) on images of height x width: Int64
-// [N, augment::kRandViewWords] (one RandViewParams per row) or [N, augment::kRandAugWords] (one
-// RandAugParams) on the indices' device. Bad configurations throw: sim's as sim_params; RandAugment
-// needs num_ops in [0, kMaxRandOps], prob in [0, 1], magnitude_std >= 0 and a finite magnitude;
-// the randaug crop needs height, width + 2 padding >= size. On a GPU the draws' log, cos, sin and
-// exp may differ from the CPU's in the last bits (augment_rand.h); the rest is exact.
-Tensor rand_view_params(const Tensor& indices, const augment::SampleKey& key,
-                        const augment::RandViewConfig& cfg, int64_t height, int64_t width);
-Tensor randaug_params(const Tensor& indices, const augment::SampleKey& key,
-                      const augment::RandAugConfig& cfg, int64_t height, int64_t width);
-std::vector<augment::RandViewParams> rand_view_params_to_host(const Tensor& params);
-std::vector<augment::RandAugParams> randaug_params_to_host(const Tensor& params);
-Tensor rand_view_params_from_host(const std::vector<augment::RandViewParams>& params,
-                                  Device device);
-Tensor randaug_params_from_host(const std::vector<augment::RandAugParams>& params, Device device);
-
-// The views, float32 [N, 3, size, size] on the images' device (indices and params there too;
-// out-of-range indices throw on the host, give NaN on a GPU), size = cfg.sim.size or cfg.size, at
-// most augment::kMaxPolicyViewSize (64). The view size and cfg's RandAugment fill are read, the
-// rest comes from the params. Params on the host are checked: the sim box inside the images, and
-// each step that runs naming an op in [0, kNumRandOps) and a resampling of 0 or 1, with finite
-// argument and matrix (posterize and solarize_add arguments in [0, 255]); on a GPU a step naming
-// no op does nothing. Given the same params, both devices give the same bits.
-Tensor augment_rand_view(const PackedImages& images, const Tensor& indices, const Tensor& params,
-                         const augment::RandViewConfig& cfg, const augment::ChannelNorm& norm);
-Tensor augment_randaug(const PackedImages& images, const Tensor& indices, const Tensor& params,
-                       const augment::RandAugConfig& cfg, const augment::ChannelNorm& norm);
 
 }  // namespace bcl::raw

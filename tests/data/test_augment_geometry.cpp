@@ -115,3 +115,28 @@ TEST_CASE("augment/nearest shear follows the inverse map x_in = floor(x + 0.5 + 
   CHECK(s.at(0, 5, 0) == 90);
   CHECK(is_fill(s, 9, 9));
 }
+
+TEST_CASE("augment/the three nearest paths pick the pixel holding the mapped centre") {
+  // Dyadic matrices, so that PIL's stepped sums (m1 = m3 = 0), its 16.16 fixed point and the
+  // mapped centres (beyond fixed point's range) are all exact: each path must then give
+  // floor(m (x + 0.5, y + 0.5, 1)), or the fill outside the image.
+  const Image img = test::pattern_image(20, 24, 5);
+  const std::array<double, 6> scale{0.75, 0, 2.25, 0, 1.25, -1.5};
+  const std::array<double, 6> fixed{1, 0.375, -2.5, -0.25, 1, 1.75};
+  const std::array<double, 6> mapped{2000, -2000, 10.25, 0, 1, 0.25};
+  for (const auto& m : {scale, fixed, mapped}) {
+    const Image out = affine(img, m, Resample::Nearest, kFill);
+    for (int64_t y = 0; y < img.height; ++y) {
+      for (int64_t x = 0; x < img.width; ++x) {
+        const double cx = x + 0.5, cy = y + 0.5;
+        const auto sx = static_cast<int64_t>(std::floor(m[0] * cx + m[1] * cy + m[2]));
+        const auto sy = static_cast<int64_t>(std::floor(m[3] * cx + m[4] * cy + m[5]));
+        const bool inside = sx >= 0 && sx < img.width && sy >= 0 && sy < img.height;
+        CAPTURE(y);
+        CAPTURE(x);
+        for (int64_t c = 0; c < 3; ++c)
+          CHECK(out.at(y, x, c) == (inside ? img.at(sy, sx, c) : kFill[static_cast<size_t>(c)]));
+      }
+    }
+  }
+}

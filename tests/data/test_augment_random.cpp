@@ -10,7 +10,7 @@
 #include "data/auto_augment.h"
 #include "data/color_ops.h"
 #include "data/image_ops.h"
-#include "tests/augment_test_util.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
 

@@ -3,7 +3,7 @@
 
 #include "data/augment.h"
 #include "data/loader.h"
-#include "tests/augment_test_util.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/data/data_test_util.h"
 #include "tests/test_util.h"
 

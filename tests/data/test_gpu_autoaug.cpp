@@ -1,7 +1,7 @@
-// The batched "autoaug-cutout" CE view (raw::autoaug_cutout_params, raw::augment_autoaug_cutout)
-// against the DataLoader's: data::ce_pipeline("autoaug-cutout", ...) applied with
-// augment_generator(seed, epoch, index, 0), on thousands of samples, so that every sub-policy, op
-// and sign occurs (asserted).
+// The batched "autoaug-cutout" CE view (augment::autoaug_cutout_params,
+// augment::augment_autoaug_cutout) against the DataLoader's: data::ce_pipeline("autoaug-cutout",
+// ...) applied with augment_generator(seed, epoch, index, 0), on thousands of samples, so that
+// every sub-policy, op and sign occurs (asserted).
 //
 // The bytes are compared bit for bit: with the normalisation scale 1 and shift 0 the op's floats
 // are its bytes exactly. The normalised views are then compared with Pipeline::normalize at atol
@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "data/augment.h"
+#include "data/augment_batch.h"
 #include "data/auto_augment.h"
-#include "tensor/kernels/augment_policy.h"
-#include "tests/augment_test_util.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
@@ -37,19 +37,20 @@ void check_against_loader(int64_t h, int64_t w, int32_t size, uint64_t seed, int
   const std::vector<Image> base = loader_test_images(h, w, 500);
   std::vector<Image> images;
   for (int64_t j = 0; j < n; ++j) images.push_back(base[static_cast<size_t>(j) % base.size()]);
-  const raw::PackedImages packed = pack(images);
+  const augment::PackedImages packed = pack(images);
   const Normalization& norm = kCifar10Normalization;
   const Pipeline pipeline = ce_pipeline("autoaug-cutout", norm, size, mean_fill_colour(norm));
   const augment::AutoAugCutoutConfig cfg = augment::autoaug_cutout_config(size);
   std::vector<int64_t> idx;  // a permutation of [0, n) (13 does not divide n)
   for (int64_t i = 0; i < n; ++i) idx.push_back((i * 13 + 5) % n);
   const Tensor indices = index_tensor(idx);
-  const Tensor params = raw::autoaug_cutout_params(indices, {seed, epoch, 0}, cfg, h, w);
+  const Tensor params = augment::autoaug_cutout_params(indices, {seed, epoch, 0}, cfg, h, w);
   const std::vector<double> bytes =
-      raw::augment_autoaug_cutout(packed, indices, params, cfg, bytes_as_floats()).to_vector();
-  const Tensor normalized = raw::augment_autoaug_cutout(
+      augment::augment_autoaug_cutout(packed, indices, params, cfg, bytes_as_floats()).to_vector();
+  const Tensor normalized = augment::augment_autoaug_cutout(
       packed, indices, params, cfg, augment::channel_norm(norm.mean.data(), norm.std.data()));
-  const std::vector<augment::AutoAugCutoutParams> ps = raw::autoaug_cutout_params_to_host(params);
+  const std::vector<augment::AutoAugCutoutParams> ps =
+      augment::params_to_host<augment::AutoAugCutoutParams>(params);
   Tensor expected = empty({n, 3, size, size});
   const int64_t plane = int64_t{size} * size;
   int64_t mismatched = 0;

@@ -1,6 +1,7 @@
 // The batched RandAugment views against the DataLoader's, on thousands of samples:
-//   raw::rand_view_params + raw::augment_rand_view   vs data::rand_pipeline(norm, size, fill)
-//   raw::randaug_params + raw::augment_randaug       vs data::ce_pipeline("randaug", ...)
+//   augment::rand_view_params + augment::augment_rand_view   vs data::rand_pipeline(norm, size,
+//   fill) augment::randaug_params + augment::augment_randaug       vs data::ce_pipeline("randaug",
+//   ...)
 // each applied with augment_generator(seed, epoch, index, view), so that every one of the 15 ops
 // occurs, the signed ones with both signs, the geometric ones with both resamplings, and
 // magnitudes both clipped at 10 and below it (asserted).
@@ -14,9 +15,9 @@
 #include <vector>
 
 #include "data/augment.h"
+#include "data/augment_batch.h"
 #include "data/auto_augment.h"
-#include "tensor/kernels/augment_rand.h"
-#include "tests/augment_test_util.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
@@ -52,7 +53,7 @@ void check_against_loader(bool rand_view, int64_t h, int64_t w, int32_t size, ui
   const std::vector<Image> base = loader_test_images(h, w, 700);
   std::vector<Image> images;
   for (int64_t j = 0; j < n; ++j) images.push_back(base[static_cast<size_t>(j) % base.size()]);
-  const raw::PackedImages packed = pack(images);
+  const augment::PackedImages packed = pack(images);
   const Normalization& norm = kCifar100Normalization;
   const std::array<uint8_t, 3> fill = mean_fill_colour(norm);
   const int32_t view = rand_view ? 1 : 0;
@@ -68,16 +69,16 @@ void check_against_loader(bool rand_view, int64_t h, int64_t w, int32_t size, ui
   std::vector<augment::RandAugParams> ce_ps;
   if (rand_view) {
     const augment::RandViewConfig cfg = augment::rand_view_config(size, fill.data());
-    const Tensor params = raw::rand_view_params(indices, key, cfg, h, w);
-    bytes_t = raw::augment_rand_view(packed, indices, params, cfg, bytes_as_floats());
-    normalized = raw::augment_rand_view(packed, indices, params, cfg, cn);
-    view_ps = raw::rand_view_params_to_host(params);
+    const Tensor params = augment::rand_view_params(indices, key, cfg, h, w);
+    bytes_t = augment::augment_rand_view(packed, indices, params, cfg, bytes_as_floats());
+    normalized = augment::augment_rand_view(packed, indices, params, cfg, cn);
+    view_ps = augment::params_to_host<augment::RandViewParams>(params);
   } else {
     const augment::RandAugConfig cfg = augment::randaug_config(size, fill.data());
-    const Tensor params = raw::randaug_params(indices, key, cfg, h, w);
-    bytes_t = raw::augment_randaug(packed, indices, params, cfg, bytes_as_floats());
-    normalized = raw::augment_randaug(packed, indices, params, cfg, cn);
-    ce_ps = raw::randaug_params_to_host(params);
+    const Tensor params = augment::randaug_params(indices, key, cfg, h, w);
+    bytes_t = augment::augment_randaug(packed, indices, params, cfg, bytes_as_floats());
+    normalized = augment::augment_randaug(packed, indices, params, cfg, cn);
+    ce_ps = augment::params_to_host<augment::RandAugParams>(params);
   }
   const std::vector<double> bytes = bytes_t.to_vector();
   Tensor expected = empty({n, 3, size, size});

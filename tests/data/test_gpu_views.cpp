@@ -8,8 +8,8 @@
 #include <set>
 
 #include "data/augment.h"
+#include "data/augment_batch.h"
 #include "data/gpu_views.h"
-#include "tensor/kernels/augment_pixels.h"
 #include "tests/tensor/cuda_test_util.h"
 #include "tests/test_util.h"
 
@@ -195,7 +195,8 @@ TEST_CASE("cuda/gpu_views_match_cpu") {
     const std::vector<Tensor> c = cpu.make(idx, epoch, 2024), g = gpu.make(idx, epoch, 2024);
     for (int k = 0; k < 3; ++k) {
       CHECK(g[static_cast<size_t>(k)].device() == Device::CUDA);
-      // Exact: the same draws and the same per-pixel arithmetic (augment_params.h).
+      // Exact: the same draws and the same per-pixel arithmetic (augment_draws.h,
+      // augment_pixels.h).
       bcl::test::check_cuda_matches("gpu_views", g[static_cast<size_t>(k)],
                                     c[static_cast<size_t>(k)], 0, 0);
     }

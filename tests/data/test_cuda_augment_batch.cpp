@@ -1,15 +1,15 @@
-// CUDA batched augmentations (tensor/kernels/augment_batch.cu) against their CPU twins: the draws
-// on the same indices and the views on the same parameters, all exact. The draws and the pixel
-// math are one source compiled for both devices with every rounding explicit (augment_params.h,
-// augment_pixels.h); the only inexact step, exp() in the resized-crop draw, would move a box side
-// by a pixel once in roughly 10^13 draws, which these sizes never meet.
+// The CUDA crop-flip and sim views (data/augment_batch.cu) against the same ops on the CPU: the
+// draws on the same indices and the views on the same parameters, all exact. Both devices run
+// augment_batch.h's draw_view and render_view with every rounding explicit; the only inexact step,
+// exp() in the resized-crop draw, would move a box side by a pixel once in roughly 10^13 draws,
+// which these sizes never meet.
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "tensor/kernels/augment_params.h"
-#include "tests/augment_test_util.h"
+#include "data/augment_batch.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/tensor/cuda_test_util.h"
 
 using namespace bcl;
@@ -21,7 +21,7 @@ using bcl::test::to_cuda;
 namespace {
 
 // count random images of h x w x 3 bytes, packed on `device`.
-raw::PackedImages random_images(int64_t count, int64_t h, int64_t w, Device device) {
+augment::PackedImages random_images(int64_t count, int64_t h, int64_t w, Device device) {
   std::vector<uint8_t> bytes(static_cast<size_t>(count * h * w * 3));
   Generator gen(31);
   for (uint8_t& v : bytes) v = static_cast<uint8_t>(gen.next_u32() >> 24);
@@ -30,7 +30,7 @@ raw::PackedImages random_images(int64_t count, int64_t h, int64_t w, Device devi
     bytes[i] = static_cast<uint8_t>(i / 3 % 256);
     if (count > 1) bytes[static_cast<size_t>(h * w * 3) + i] = i % 3 == 0 ? 255 : 0;
   }
-  return raw::pack_images(bytes.data(), count, h, w, device);
+  return augment::pack_images(bytes.data(), count, h, w, device);
 }
 
 // Every field of each sample's params as a float64 [N, fields] host tensor: the params travel as
@@ -69,13 +69,14 @@ TEST_CASE("cuda/crop_flip_params_match_cpu") {
       CAPTURE(n);
       const Tensor idx = indices_for(n, 50000, int64_t{1} << 33);
       const augment::SampleKey key{0xABCDEF0123ull, 17, 0};
-      const Tensor cpu = raw::crop_flip_params(idx, key, cfg, 30, 36);
-      const Tensor gpu = raw::crop_flip_params(to_cuda(idx), key, cfg, 30, 36);
+      const Tensor cpu = augment::crop_flip_params(idx, key, cfg, 30, 36);
+      const Tensor gpu = augment::crop_flip_params(to_cuda(idx), key, cfg, 30, 36);
       CHECK(gpu.device() == Device::CUDA);
       // Exact: integer draws from the same Philox words.
-      check_cuda_matches("crop_flip_params",
-                         to_cuda(crop_flip_fields(raw::crop_flip_params_to_host(gpu))),
-                         crop_flip_fields(raw::crop_flip_params_to_host(cpu)), 0, 0);
+      check_cuda_matches(
+          "crop_flip_params",
+          to_cuda(crop_flip_fields(augment::params_to_host<augment::CropFlipParams>(gpu))),
+          crop_flip_fields(augment::params_to_host<augment::CropFlipParams>(cpu)), 0, 0);
     }
   }
 }
@@ -100,11 +101,12 @@ TEST_CASE("cuda/sim_params_match_cpu") {
       CAPTURE(n);
       const Tensor idx = indices_for(n, 50000);
       const augment::SampleKey key{99, 3, 2};
-      const Tensor cpu = raw::sim_params(idx, key, c.cfg, c.h, c.w);
-      const Tensor gpu = raw::sim_params(to_cuda(idx), key, c.cfg, c.h, c.w);
+      const Tensor cpu = augment::sim_params(idx, key, c.cfg, c.h, c.w);
+      const Tensor gpu = augment::sim_params(to_cuda(idx), key, c.cfg, c.h, c.w);
       // Exact: the same words, and each factor one fused multiply-add on both devices.
-      check_cuda_matches("sim_params", to_cuda(sim_fields(raw::sim_params_to_host(gpu))),
-                         sim_fields(raw::sim_params_to_host(cpu)), 0, 0);
+      check_cuda_matches("sim_params",
+                         to_cuda(sim_fields(augment::params_to_host<augment::SimParams>(gpu))),
+                         sim_fields(augment::params_to_host<augment::SimParams>(cpu)), 0, 0);
     }
   }
 }
@@ -123,16 +125,16 @@ TEST_CASE("cuda/augment_crop_flip_matches_cpu") {
   };
   for (const Case& c : {Case{{}, 32, 32}, Case{cut, 32, 32}, Case{odd, 30, 36}}) {
     const int64_t count = 40;
-    const raw::PackedImages cpu_images = random_images(count, c.h, c.w, Device::CPU);
-    const raw::PackedImages gpu_images = random_images(count, c.h, c.w, Device::CUDA);
+    const augment::PackedImages cpu_images = random_images(count, c.h, c.w, Device::CPU);
+    const augment::PackedImages gpu_images = random_images(count, c.h, c.w, Device::CUDA);
     for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.cfg.size);
       CAPTURE(n);
       const Tensor idx = indices_for(n, count);
-      const Tensor params = raw::crop_flip_params(idx, {5, 1, 0}, c.cfg, c.h, c.w);
-      const Tensor cpu = raw::augment_crop_flip(cpu_images, idx, params, c.cfg, cifar_norm());
-      const Tensor gpu =
-          raw::augment_crop_flip(gpu_images, to_cuda(idx), to_cuda(params), c.cfg, cifar_norm());
+      const Tensor params = augment::crop_flip_params(idx, {5, 1, 0}, c.cfg, c.h, c.w);
+      const Tensor cpu = augment::augment_crop_flip(cpu_images, idx, params, c.cfg, cifar_norm());
+      const Tensor gpu = augment::augment_crop_flip(gpu_images, to_cuda(idx), to_cuda(params),
+                                                    c.cfg, cifar_norm());
       // Exact: the same bytes, normalised by one fused multiply-add on both devices.
       check_cuda_matches("augment_crop_flip", gpu, cpu, 0, 0);
     }
@@ -149,8 +151,8 @@ TEST_CASE("cuda/augment_sim_matches_cpu") {
   for (const Case& c : {Case{32, 32, 32}, Case{40, 24, 32}, Case{32, 32, 16}, Case{32, 32, 24},
                         Case{64, 48, 100}}) {
     const int64_t count = 30;
-    const raw::PackedImages cpu_images = random_images(count, c.h, c.w, Device::CPU);
-    const raw::PackedImages gpu_images = random_images(count, c.h, c.w, Device::CUDA);
+    const augment::PackedImages cpu_images = random_images(count, c.h, c.w, Device::CPU);
+    const augment::PackedImages gpu_images = random_images(count, c.h, c.w, Device::CUDA);
     augment::SimConfig cfg;
     cfg.size = static_cast<int32_t>(c.size);
     cfg.jitter_p = 0.9;
@@ -162,10 +164,10 @@ TEST_CASE("cuda/augment_sim_matches_cpu") {
       CAPTURE(c.size);
       CAPTURE(n);
       const Tensor idx = indices_for(n, count);
-      const Tensor params = raw::sim_params(idx, {77, 4, 1}, cfg, c.h, c.w);
-      const Tensor cpu = raw::augment_sim(cpu_images, idx, params, cfg, cifar_norm());
+      const Tensor params = augment::sim_params(idx, {77, 4, 1}, cfg, c.h, c.w);
+      const Tensor cpu = augment::augment_sim(cpu_images, idx, params, cfg, cifar_norm());
       const Tensor gpu =
-          raw::augment_sim(gpu_images, to_cuda(idx), to_cuda(params), cfg, cifar_norm());
+          augment::augment_sim(gpu_images, to_cuda(idx), to_cuda(params), cfg, cifar_norm());
       // Exact: the same per-pixel functions with explicit roundings, and the contrast step's
       // integer luma sum, whatever order the block adds it in.
       check_cuda_matches("augment_sim", gpu, cpu, 0, 0);
@@ -176,8 +178,8 @@ TEST_CASE("cuda/augment_sim_matches_cpu") {
 TEST_CASE("cuda/augment_sim_every_jitter_order_matches_cpu") {
   if (skip_without_gpu()) return;
   const int64_t count = 6;
-  const raw::PackedImages cpu_images = random_images(count, 32, 32, Device::CPU);
-  const raw::PackedImages gpu_images = random_images(count, 32, 32, Device::CUDA);
+  const augment::PackedImages cpu_images = random_images(count, 32, 32, Device::CPU);
+  const augment::PackedImages gpu_images = random_images(count, 32, 32, Device::CUDA);
   std::vector<augment::SimParams> params;
   std::vector<int64_t> idx;
   int order[4] = {0, 1, 2, 3};
@@ -204,27 +206,28 @@ TEST_CASE("cuda/augment_sim_every_jitter_order_matches_cpu") {
   augment::SimConfig cfg;
   Tensor index = empty({static_cast<int64_t>(idx.size())}, DType::Int64);
   std::copy(idx.begin(), idx.end(), index.data<int64_t>());
-  const Tensor cpu = raw::augment_sim(
-      cpu_images, index, raw::sim_params_from_host(params, Device::CPU), cfg, cifar_norm());
+  const Tensor cpu = augment::augment_sim(
+      cpu_images, index, augment::params_from_host(params, Device::CPU), cfg, cifar_norm());
   const Tensor gpu =
-      raw::augment_sim(gpu_images, to_cuda(index), raw::sim_params_from_host(params, Device::CUDA),
-                       cfg, cifar_norm());
+      augment::augment_sim(gpu_images, to_cuda(index),
+                           augment::params_from_host(params, Device::CUDA), cfg, cifar_norm());
   check_cuda_matches("augment_sim", gpu, cpu, 0, 0);
 }
 
 TEST_CASE("cuda/augment_out_of_range_index_gives_nan") {
   if (skip_without_gpu()) return;
-  const raw::PackedImages images = random_images(4, 32, 32, Device::CUDA);
+  const augment::PackedImages images = random_images(4, 32, 32, Device::CUDA);
   const Tensor idx = to_cuda(from_vector({1, -1, 4, 3}, {4}, DType::Int64));
   const augment::CropFlipConfig cf;
   const augment::SimConfig sim;
-  const Tensor a =
-      raw::to_device(raw::augment_crop_flip(images, idx, raw::crop_flip_params(idx, {}, cf, 32, 32),
-                                            cf, cifar_norm()),
-                     Device::CPU);
-  const Tensor b = raw::to_device(
-      raw::augment_sim(images, idx, raw::sim_params(idx, {}, sim, 32, 32), sim, cifar_norm()),
+  const Tensor a = raw::to_device(
+      augment::augment_crop_flip(images, idx, augment::crop_flip_params(idx, {}, cf, 32, 32), cf,
+                                 cifar_norm()),
       Device::CPU);
+  const Tensor b =
+      raw::to_device(augment::augment_sim(images, idx, augment::sim_params(idx, {}, sim, 32, 32),
+                                          sim, cifar_norm()),
+                     Device::CPU);
   for (const Tensor& t : {a, b}) {
     const std::vector<double> v = t.to_vector();
     const size_t per = 3 * 32 * 32;
@@ -239,27 +242,28 @@ TEST_CASE("cuda/augment_out_of_range_index_gives_nan") {
 
 TEST_CASE("cuda/augment_edge_cases") {
   if (skip_without_gpu()) return;
-  const raw::PackedImages images = random_images(3, 32, 32, Device::CUDA);
+  const augment::PackedImages images = random_images(3, 32, 32, Device::CUDA);
   const Tensor none = to_cuda(empty({0}, DType::Int64));
   const augment::CropFlipConfig cf;
   augment::SimConfig sim;
-  CHECK(raw::augment_crop_flip(images, none, raw::crop_flip_params(none, {}, cf, 32, 32), cf,
-                               cifar_norm())
+  CHECK(augment::augment_crop_flip(images, none, augment::crop_flip_params(none, {}, cf, 32, 32),
+                                   cf, cifar_norm())
             .shape() == Shape{0, 3, 32, 32});
-  CHECK(raw::augment_sim(images, none, raw::sim_params(none, {}, sim, 32, 32), sim, cifar_norm())
+  CHECK(augment::augment_sim(images, none, augment::sim_params(none, {}, sim, 32, 32), sim,
+                             cifar_norm())
             .shape() == Shape{0, 3, 32, 32});
   // A view too large for the kernel's shared memory is refused with a message.
   sim.size = 128;
   const Tensor one = to_cuda(from_vector({0}, {1}, DType::Int64));
   std::string message = "(no bcl::Error was thrown)";
   try {
-    raw::augment_sim(images, one, raw::sim_params(one, {}, sim, 32, 32), sim, cifar_norm());
+    augment::augment_sim(images, one, augment::sim_params(one, {}, sim, 32, 32), sim, cifar_norm());
   } catch (const Error& e) {
     message = e.what();
   }
   CHECK(message.find("does not fit the CUDA kernel's shared memory") != std::string::npos);
   // pack / unpack through the GPU keep every byte.
-  const std::vector<uint8_t> back = raw::unpack_images(images);
-  const std::vector<uint8_t> host = raw::unpack_images(random_images(3, 32, 32, Device::CPU));
+  const std::vector<uint8_t> back = augment::unpack_images(images);
+  const std::vector<uint8_t> host = augment::unpack_images(random_images(3, 32, 32, Device::CPU));
   CHECK(back == host);
 }

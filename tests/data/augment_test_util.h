@@ -1,14 +1,14 @@
-// What the augmentation tests share (tests/data/test_augment_*.cpp and test_gpu_*.cpp,
-// tests/tensor/test_augment_*.cpp and test_cuda_augment_*.cpp): the images they run on, the index
-// tensors that pick them, the normalisations they apply, and a binomial frequency check.
+// What the augmentation tests share (tests/data/test_augment_*.cpp, test_cuda_augment_*.cpp and
+// test_gpu_*.cpp): the images they run on, the index tensors that pick them, the normalisations
+// they apply, fixed RandAugment steps, and a binomial frequency check.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "data/augment_batch.h"
 #include "data/dataset.h"
-#include "tensor/kernels/augment_params.h"
 #include "tests/test_util.h"
 
 namespace bcl::test {
@@ -88,8 +88,8 @@ inline std::vector<data::Image> loader_test_images(int64_t h, int64_t w, uint64_
 // count images of h x w x 3 bytes on `device`, noise from `seed` but for the first two: a smooth
 // narrow-range ramp (histogram stretching, interpolated gradients) and a flat image (single-valued
 // channels).
-inline raw::PackedImages ramp_flat_noise_images(int64_t count, int64_t h, int64_t w, Device device,
-                                                uint64_t seed) {
+inline augment::PackedImages ramp_flat_noise_images(int64_t count, int64_t h, int64_t w,
+                                                    Device device, uint64_t seed) {
   std::vector<uint8_t> bytes(static_cast<size_t>(count * h * w * 3));
   Generator gen(seed);
   for (uint8_t& v : bytes) v = static_cast<uint8_t>(gen.next_u32() >> 24);
@@ -98,16 +98,16 @@ inline raw::PackedImages ramp_flat_noise_images(int64_t count, int64_t h, int64_
     bytes[i] = static_cast<uint8_t>(70 + (i / 3 % static_cast<size_t>(w) + i / 3 / w) % 60);
     if (count > 1) bytes[per + i] = static_cast<uint8_t>(100 + i % 3);
   }
-  return raw::pack_images(bytes.data(), count, h, w, device);
+  return augment::pack_images(bytes.data(), count, h, w, device);
 }
 
 // Images of one size, packed on the CPU.
-inline raw::PackedImages pack(const std::vector<data::Image>& images) {
+inline augment::PackedImages pack(const std::vector<data::Image>& images) {
   std::vector<uint8_t> bytes;
   for (const data::Image& img : images)
     bytes.insert(bytes.end(), img.pixels.begin(), img.pixels.end());
-  return raw::pack_images(bytes.data(), static_cast<int64_t>(images.size()), images[0].height,
-                          images[0].width, Device::CPU);
+  return augment::pack_images(bytes.data(), static_cast<int64_t>(images.size()), images[0].height,
+                              images[0].width, Device::CPU);
 }
 
 inline Tensor index_tensor(const std::vector<int64_t>& indices) {
@@ -153,6 +153,21 @@ inline std::vector<double> chw(const data::Image& img) {
     for (int64_t q = 0; q < plane; ++q)
       v[static_cast<size_t>(c * plane + q)] = img.pixels[static_cast<size_t>(q * 3 + c)];
   return v;
+}
+
+// A RandAugment slot that runs op at `magnitude` with the sign and resampling given, its argument
+// and warp as a draw on a size x size view makes them: fixed params.
+inline augment::RandStep fixed_rand_step(int32_t op, double magnitude, int32_t sign,
+                                         int32_t resample, int32_t size) {
+  augment::RandStep s;
+  s.op = op;
+  s.applied = 1;
+  s.magnitude = magnitude;
+  s.argument = augment::rand_argument(op, magnitude);
+  if (augment::rand_op_is_signed(op) && sign < 0) s.argument = -s.argument;
+  s.resample = resample;
+  augment::set_rand_warp(s, size, size);
+  return s;
 }
 
 // |count - n p| <= 5 sqrt(n p (1 - p)).

@@ -1,21 +1,21 @@
-// The RandAugment views' parts on the CPU (tensor/kernels/augment_rand*.h and the CPU twin): the
-// draws against data/'s ops on augment_generator's stream and against the distributions they
-// define, the op arguments against data::rand_augment_argument, every op at several magnitudes,
-// signs and resamplings against data::apply_rand_augment_step, the warps against data::affine and
-// data::rotate, and the device's rounding of rotate's matrix against the host's. Pixels are
-// compared as bytes, exactly (the normalisation is scale 1, shift 0). Frequency checks allow 5
-// binomial standard deviations.
+// The batched RandAugment views, "rand" and "randaug" (data/augment_batch.h), on the CPU: the draws
+// against the loader's ops on augment_generator's stream and against the distributions they
+// define, the op arguments against timm's level functions, every op at several magnitudes, signs
+// and resamplings against data::apply_rand_augment_step composed after the crop or sim view, and
+// the device's rounding of rotate's matrix against the host's. Pixels are compared as bytes,
+// exactly (the normalisation is scale 1, shift 0). Frequency checks allow 5 binomial standard
+// deviations.
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <map>
 
 #include "data/augment.h"
+#include "data/augment_batch.h"
 #include "data/auto_augment.h"
 #include "data/image_ops.h"
 #include "data/sampling.h"
-#include "tensor/kernels/augment_rand_pixels.h"
-#include "tests/augment_test_util.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
@@ -89,8 +89,8 @@ TEST_CASE("augment_rand/rand view draws replay sim_pipeline's and draw_rand_augm
     augment::RandViewConfig cfg = augment::rand_view_config(32, fill);
     cfg.rand = spec;
     const std::vector<int64_t> idx = iota_indices(400, (int64_t{1} << 34) + 3);
-    const auto params = raw::rand_view_params_to_host(
-        raw::rand_view_params(index_tensor(idx), {91, 3, 2}, cfg, 36, 30));
+    const auto params = augment::params_to_host<augment::RandViewParams>(
+        augment::rand_view_params(index_tensor(idx), {91, 3, 2}, cfg, 36, 30));
     REQUIRE(params.size() == idx.size());
     for (size_t i = 0; i < idx.size(); ++i) {
       CAPTURE(i);
@@ -123,8 +123,8 @@ TEST_CASE("augment_rand/randaug draws replay random_crop, the flip and draw_rand
       cfg.rand = spec;
       const int64_t h = 32, w = 30;
       const std::vector<int64_t> idx = iota_indices(400, 17);
-      const auto params = raw::randaug_params_to_host(
-          raw::randaug_params(index_tensor(idx), {5, 11, 0}, cfg, h, w));
+      const auto params = augment::params_to_host<augment::RandAugParams>(
+          augment::randaug_params(index_tensor(idx), {5, 11, 0}, cfg, h, w));
       const int32_t pad = size / 8;
       for (size_t i = 0; i < idx.size(); ++i) {
         CAPTURE(i);
@@ -142,7 +142,7 @@ TEST_CASE("augment_rand/randaug draws replay random_crop, the flip and draw_rand
 TEST_CASE("augment_rand/draws: uniform ops, slots at half, clipped normal magnitudes, fair coins") {
   const uint8_t fill[3] = {128, 128, 128};
   const int64_t n = 20000;
-  const auto params = raw::randaug_params_to_host(raw::randaug_params(
+  const auto params = augment::params_to_host<augment::RandAugParams>(augment::randaug_params(
       index_tensor(iota_indices(n)), {8, 0, 0}, augment::randaug_config(32, fill), 32, 32));
   std::map<int, int64_t> ops;
   int64_t applied = 0, clipped = 0, below = 0, signed_ops = 0, negative = 0, bicubic = 0;
@@ -207,7 +207,7 @@ TEST_CASE("augment_rand/every op at several magnitudes, signs and resamplings is
   for (int32_t size : {32, 17, 64, 2}) {
     CAPTURE(size);
     const std::vector<Image> images = op_images(size);
-    const raw::PackedImages packed = pack(images);
+    const augment::PackedImages packed = pack(images);
     augment::RandAugConfig cfg = augment::randaug_config(size, fill.data());
     cfg.padding = 0;
     std::vector<augment::RandAugParams> params;
@@ -220,7 +220,7 @@ TEST_CASE("augment_rand/every op at several magnitudes, signs and resamplings is
           for (int32_t resample : {augment::kRandBilinear, augment::kRandBicubic}) {
             for (size_t k = 0; k < images.size(); ++k) {
               augment::RandAugParams p;  // the whole image, no flip
-              p.step[0] = augment::rand_step(op, m, sign, resample, size);
+              p.step[0] = fixed_rand_step(op, m, sign, resample, size);
               params.push_back(p);
               idx.push_back(static_cast<int64_t>(k));
               expected.push_back(apply_rand_augment_step(images[k], data_step(p.step[0]), fill));
@@ -231,9 +231,9 @@ TEST_CASE("augment_rand/every op at several magnitudes, signs and resamplings is
       }
     }
     const std::vector<double> out =
-        raw::augment_randaug(packed, index_tensor(idx),
-                             raw::randaug_params_from_host(params, Device::CPU), cfg,
-                             bytes_as_floats())
+        augment::augment_randaug(packed, index_tensor(idx),
+                                 augment::params_from_host(params, Device::CPU), cfg,
+                                 bytes_as_floats())
             .to_vector();
     const size_t per = static_cast<size_t>(3 * size * size);
     int64_t mismatched = 0;
@@ -261,7 +261,7 @@ TEST_CASE("augment_rand/every op at several magnitudes, signs and resamplings is
 TEST_CASE("augment_rand/two steps, the crop's padding and the flip compose") {
   const int32_t size = 32;
   const std::vector<Image> images = op_images(36);
-  const raw::PackedImages packed = pack(images);
+  const augment::PackedImages packed = pack(images);
   const std::array<uint8_t, 3> fill{90, 80, 70};
   const augment::RandAugConfig cfg = augment::randaug_config(size, fill.data());
   std::vector<augment::RandAugParams> params;
@@ -273,8 +273,8 @@ TEST_CASE("augment_rand/two steps, the crop's padding and the flip compose") {
     p.left = (k * 5) % 13 - 4;
     p.flip = k % 2;
     for (int s = 0; s < 2; ++s) {
-      p.step[s] = augment::rand_step((k * 4 + s * 7) % augment::kNumRandOps, (k * 7 + s) % 11,
-                                     (k / 2 + s) % 2 ? 1 : -1, (k / 3 + s) % 2, size);
+      p.step[s] = fixed_rand_step((k * 4 + s * 7) % augment::kNumRandOps, (k * 7 + s) % 11,
+                                  (k / 2 + s) % 2 ? 1 : -1, (k / 3 + s) % 2, size);
       p.step[s].applied = (k + s) % 3 != 0;
     }
     params.push_back(p);
@@ -287,9 +287,9 @@ TEST_CASE("augment_rand/two steps, the crop's padding and the flip compose") {
     expected.push_back(v);
   }
   const std::vector<double> out =
-      raw::augment_randaug(packed, index_tensor(idx),
-                           raw::randaug_params_from_host(params, Device::CPU), cfg,
-                           bytes_as_floats())
+      augment::augment_randaug(packed, index_tensor(idx),
+                               augment::params_from_host(params, Device::CPU), cfg,
+                               bytes_as_floats())
           .to_vector();
   const size_t per = 3 * 32 * 32;
   for (size_t i = 0; i < params.size(); ++i) {
@@ -302,28 +302,28 @@ TEST_CASE("augment_rand/two steps, the crop's padding and the flip compose") {
 TEST_CASE("augment_rand/the rand view is augment_sim's view, then the steps") {
   const int32_t size = 32;
   const std::vector<Image> images = op_images(40);
-  const raw::PackedImages packed = pack(images);
+  const augment::PackedImages packed = pack(images);
   const std::array<uint8_t, 3> fill{0, 255, 77};
   const augment::RandViewConfig cfg = augment::rand_view_config(size, fill.data());
   const std::vector<int64_t> idx{0, 1, 2, 3, 4, 0, 2, 4, 1, 3};
-  std::vector<augment::RandViewParams> params = raw::rand_view_params_to_host(
-      raw::rand_view_params(index_tensor(idx), {1, 2, 1}, cfg, 40, 40));
+  std::vector<augment::RandViewParams> params = augment::params_to_host<augment::RandViewParams>(
+      augment::rand_view_params(index_tensor(idx), {1, 2, 1}, cfg, 40, 40));
   std::vector<augment::SimParams> sims;
   for (size_t i = 0; i < params.size(); ++i) {
     augment::RandViewParams& p = params[i];
     const auto k = static_cast<int32_t>(i);
-    p.step[0] = augment::rand_step(k % 15, 9.5, 1, k % 2, size);
-    p.step[1] = augment::rand_step((k * 7 + 3) % 15, 10, -1, 1 - k % 2, size);
+    p.step[0] = fixed_rand_step(k % 15, 9.5, 1, k % 2, size);
+    p.step[1] = fixed_rand_step((k * 7 + 3) % 15, 10, -1, 1 - k % 2, size);
     sims.push_back(p.sim);
   }
   const std::vector<double> sim =
-      raw::augment_sim(packed, index_tensor(idx), raw::sim_params_from_host(sims, Device::CPU),
-                       cfg.sim, bytes_as_floats())
+      augment::augment_sim(packed, index_tensor(idx), augment::params_from_host(sims, Device::CPU),
+                           cfg.sim, bytes_as_floats())
           .to_vector();
   const std::vector<double> out =
-      raw::augment_rand_view(packed, index_tensor(idx),
-                             raw::rand_view_params_from_host(params, Device::CPU), cfg,
-                             bytes_as_floats())
+      augment::augment_rand_view(packed, index_tensor(idx),
+                                 augment::params_from_host(params, Device::CPU), cfg,
+                                 bytes_as_floats())
           .to_vector();
   const size_t per = 3 * 32 * 32, plane = 32 * 32;
   for (size_t i = 0; i < params.size(); ++i) {
@@ -336,46 +336,6 @@ TEST_CASE("augment_rand/the rand view is augment_sim's view, then the steps") {
       v = apply_rand_augment_step(v, data_step(s), fill);
     const std::vector<double> want = chw(v);
     CHECK(std::equal(want.begin(), want.end(), out.begin() + i * per));
-  }
-}
-
-TEST_CASE("augment_rand/warps are data::rotate's and data::affine's, bilinear and bicubic") {
-  const std::array<uint8_t, 3> fill{1, 2, 3};
-  for (int32_t size : {24, 17}) {
-    const Image img = noise_image(size, size, 9);
-    for (int32_t resample : {augment::kRandBilinear, augment::kRandBicubic}) {
-      const Resample r = resample == augment::kRandBicubic ? Resample::Bicubic : Resample::Bilinear;
-      auto warp_image = [&](const double(&m)[6]) {
-        augment::Warp w;
-        w.kind = resample == augment::kRandBicubic ? augment::kWarpBicubic : augment::kWarpBilinear;
-        std::copy(fill.begin(), fill.end(), w.fill);
-        std::copy(m, m + 6, w.m);
-        Image out(size, size);
-        for (int64_t q = 0; q < int64_t{size} * size; ++q)
-          augment::rand_warp_pixel(w, img.pixels.data(), size, q, out.pixels.data());
-        return out;
-      };
-      // Angles the draw gives, and beyond: negative, whole turns, more than a turn.
-      for (double degrees : {28.5, -13.25, 0.0, 360.0, -360.0, 725.0, 90.0, 1e-7}) {
-        CAPTURE(degrees);
-        augment::RandStep s;
-        s.op = static_cast<int32_t>(augment::RandOp::Rotate);
-        s.argument = degrees;
-        augment::set_rand_warp(s, size);
-        const Image want = rotate(img, degrees, r, fill);
-        if (!s.warp) {
-          CHECK(want.pixels == img.pixels);
-          continue;
-        }
-        CHECK(warp_image(s.m).pixels == want.pixels);
-      }
-      const double general[6] = {0.9, -0.35, 4.2, 0.3, 1.1, -3.7};
-      const double wide[6] = {1.7, 0.2, -9.1, -0.4, 0.6, 12.5};
-      for (const auto* m : {&general, &wide}) {
-        const std::array<double, 6> a{(*m)[0], (*m)[1], (*m)[2], (*m)[3], (*m)[4], (*m)[5]};
-        CHECK(warp_image(*m).pixels == affine(img, a, r, fill).pixels);
-      }
-    }
   }
 }
 
@@ -398,7 +358,7 @@ TEST_CASE("augment_rand/the device's round15 is the host's long double rounding"
 }
 
 TEST_CASE("augment_rand/front-ends check their arguments") {
-  const raw::PackedImages packed = pack(op_images(32));
+  const augment::PackedImages packed = pack(op_images(32));
   const uint8_t fill[3] = {0, 0, 0};
   const augment::RandAugConfig cfg = augment::randaug_config(32, fill);
   const augment::RandViewConfig view = augment::rand_view_config(32, fill);
@@ -415,65 +375,68 @@ TEST_CASE("augment_rand/front-ends check their arguments") {
     return s.find(part) != std::string::npos;
   };
   const Tensor ok = index_tensor({0, 4});
-  const Tensor params = raw::randaug_params(ok, {}, cfg, 32, 32);
-  CHECK(params.shape() == Shape{2, augment::kRandAugWords});
-  CHECK(raw::rand_view_params(ok, {}, view, 32, 32).shape() == Shape{2, augment::kRandViewWords});
+  const Tensor params = augment::randaug_params(ok, {}, cfg, 32, 32);
+  CHECK(params.shape() == Shape{2, augment::kWords<augment::RandAugParams>});
+  CHECK(augment::rand_view_params(ok, {}, view, 32, 32).shape() ==
+        Shape{2, augment::kWords<augment::RandViewParams>});
   CHECK(has(message([&] {
-              raw::augment_randaug(packed, index_tensor({0, 5}), params, cfg, cn);
+              augment::augment_randaug(packed, index_tensor({0, 5}), params, cfg, cn);
             }),
             "indices[1] = 5 is out of range [0, 5)"));
-  CHECK(has(message([&] { raw::augment_rand_view(packed, ok, params, view, cn); }),
-            "params must be Int64 [2, 30]"));
+  CHECK(has(message([&] { augment::augment_rand_view(packed, ok, params, view, cn); }),
+            "params must be Int64 [2, 31]"));
   augment::RandAugConfig big = cfg;
   big.size = 65;
   big.padding = 20;
   CHECK(has(message([&] {
-              raw::augment_randaug(packed, ok, raw::randaug_params(ok, {}, big, 32, 32), big, cn);
+              augment::augment_randaug(packed, ok, augment::randaug_params(ok, {}, big, 32, 32),
+                                       big, cn);
             }),
             "sides up to 64"));
-  CHECK(has(message([&] { raw::randaug_params(ok, {}, big, 16, 32); }),
+  CHECK(has(message([&] { augment::randaug_params(ok, {}, big, 16, 32); }),
             "image 16x32 with padding 20 is smaller than the crop 65"));
   augment::RandAugConfig three = cfg;
   three.rand.num_ops = 3;
-  CHECK(has(message([&] { raw::randaug_params(ok, {}, three, 32, 32); }), "bad RandAugment n=3"));
+  CHECK(
+      has(message([&] { augment::randaug_params(ok, {}, three, 32, 32); }), "bad RandAugment n=3"));
   augment::RandViewConfig bad_view = view;
   bad_view.rand.prob = -0.5;
-  CHECK(has(message([&] { raw::rand_view_params(ok, {}, bad_view, 32, 32); }), "p=-0.5"));
+  CHECK(has(message([&] { augment::rand_view_params(ok, {}, bad_view, 32, 32); }), "p=-0.5"));
   bad_view = view;
   bad_view.sim.gray_p = 2;
-  CHECK(has(message([&] { raw::rand_view_params(ok, {}, bad_view, 32, 32); }), "gray_p 2"));
-  std::vector<augment::RandAugParams> ps = raw::randaug_params_to_host(params);
-  ps[1].step[1] = augment::rand_step(augment::kNumRandOps, 5, 1, 0, 32);
+  CHECK(has(message([&] { augment::rand_view_params(ok, {}, bad_view, 32, 32); }), "gray_p 2"));
+  std::vector<augment::RandAugParams> ps = augment::params_to_host<augment::RandAugParams>(params);
+  ps[1].step[1] = fixed_rand_step(augment::kNumRandOps, 5, 1, 0, 32);
   CHECK(has(message([&] {
-              raw::augment_randaug(packed, ok, raw::randaug_params_from_host(ps, Device::CPU), cfg,
-                                   cn);
+              augment::augment_randaug(packed, ok, augment::params_from_host(ps, Device::CPU), cfg,
+                                       cn);
             }),
             "params[1] step 1 has op 15"));
-  ps[1].step[1] =
-      augment::rand_step(static_cast<int32_t>(augment::RandOp::SolarizeAdd), 5, 1, 0, 32);
+  ps[1].step[1] = fixed_rand_step(static_cast<int32_t>(augment::RandOp::SolarizeAdd), 5, 1, 0, 32);
   ps[1].step[1].argument = -3;
   CHECK(has(message([&] {
-              raw::augment_randaug(packed, ok, raw::randaug_params_from_host(ps, Device::CPU), cfg,
-                                   cn);
+              augment::augment_randaug(packed, ok, augment::params_from_host(ps, Device::CPU), cfg,
+                                       cn);
             }),
             "argument -3"));
   ps[1].step[1].applied = 0;  // a step that does not run is not checked
-  ps[0].step[0] = augment::rand_step(static_cast<int32_t>(augment::RandOp::ShearX), 5, 1, 2, 32);
+  ps[0].step[0] = fixed_rand_step(static_cast<int32_t>(augment::RandOp::ShearX), 5, 1, 2, 32);
   CHECK(has(message([&] {
-              raw::augment_randaug(packed, ok, raw::randaug_params_from_host(ps, Device::CPU), cfg,
-                                   cn);
+              augment::augment_randaug(packed, ok, augment::params_from_host(ps, Device::CPU), cfg,
+                                       cn);
             }),
             "params[0] step 0 has op 11, resample 2"));
-  std::vector<augment::RandViewParams> vs =
-      raw::rand_view_params_to_host(raw::rand_view_params(ok, {}, view, 32, 32));
+  std::vector<augment::RandViewParams> vs = augment::params_to_host<augment::RandViewParams>(
+      augment::rand_view_params(ok, {}, view, 32, 32));
   vs[0].sim.top = 20;
   vs[0].sim.height = 13;
   CHECK(has(message([&] {
-              raw::augment_rand_view(packed, ok, raw::rand_view_params_from_host(vs, Device::CPU),
-                                     view, cn);
+              augment::augment_rand_view(packed, ok, augment::params_from_host(vs, Device::CPU),
+                                         view, cn);
             }),
             "params[0]'s box (top 20"));
   const Tensor none = index_tensor({});
-  CHECK(raw::augment_randaug(packed, none, raw::randaug_params(none, {}, cfg, 32, 32), cfg, cn)
+  CHECK(augment::augment_randaug(packed, none, augment::randaug_params(none, {}, cfg, 32, 32), cfg,
+                                 cn)
             .shape() == Shape{0, 3, 32, 32});
 }

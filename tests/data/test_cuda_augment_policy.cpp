@@ -1,15 +1,15 @@
-// The CUDA "autoaug-cutout" kernels (tensor/kernels/augment_policy_batch.cu) against their CPU
-// twins, all exact: the draws are integer and Philox work plus comparisons with the same double
-// constants; the pixels are one source compiled for both devices with every rounding explicit
-// (augment_policy_pixels.h), rotate's matrix comes from the host, and the per-image statistics are
-// integer sums and counts, whatever order a block adds them in.
+// The CUDA "autoaug-cutout" view (data/augment_batch.cu) against the same op on the CPU, all
+// exact: the draws are integer and Philox work plus comparisons with the same double constants;
+// the pixels are augment_pixels.h's run_step on both devices with every rounding explicit,
+// rotate's matrix comes from the host, and the per-image statistics are integer sums and counts,
+// whatever order a block adds them in.
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "tensor/kernels/augment_policy.h"
-#include "tests/augment_test_util.h"
+#include "data/augment_batch.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/tensor/cuda_test_util.h"
 
 using namespace bcl;
@@ -54,12 +54,13 @@ TEST_CASE("cuda/autoaug_cutout_params_match_cpu") {
       CAPTURE(n);
       const Tensor idx = indices_for(n, 50000, int64_t{1} << 33);
       const augment::SampleKey key{0x1234ABCDull, 9, 0};
-      const Tensor cpu = raw::autoaug_cutout_params(idx, key, c.cfg, c.h, c.w);
-      const Tensor gpu = raw::autoaug_cutout_params(to_cuda(idx), key, c.cfg, c.h, c.w);
+      const Tensor cpu = augment::autoaug_cutout_params(idx, key, c.cfg, c.h, c.w);
+      const Tensor gpu = augment::autoaug_cutout_params(to_cuda(idx), key, c.cfg, c.h, c.w);
       CHECK(gpu.device() == Device::CUDA);
-      check_cuda_matches("autoaug_cutout_params",
-                         to_cuda(param_fields(raw::autoaug_cutout_params_to_host(gpu))),
-                         param_fields(raw::autoaug_cutout_params_to_host(cpu)), 0, 0);
+      check_cuda_matches(
+          "autoaug_cutout_params",
+          to_cuda(param_fields(augment::params_to_host<augment::AutoAugCutoutParams>(gpu))),
+          param_fields(augment::params_to_host<augment::AutoAugCutoutParams>(cpu)), 0, 0);
     }
   }
 }
@@ -68,16 +69,19 @@ TEST_CASE("cuda/augment_autoaug_cutout_matches_cpu") {
   if (skip_without_gpu()) return;
   for (const Case& c : cases()) {
     const int64_t count = 40;
-    const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 41);
-    const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 41);
+    const augment::PackedImages cpu_images =
+        ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 41);
+    const augment::PackedImages gpu_images =
+        ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 41);
     for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.cfg.size);
       CAPTURE(n);
       const Tensor idx = indices_for(n, count);
-      const Tensor params = raw::autoaug_cutout_params(idx, {3, 1, 0}, c.cfg, c.h, c.w);
-      const Tensor cpu = raw::augment_autoaug_cutout(cpu_images, idx, params, c.cfg, cifar_norm());
-      const Tensor gpu = raw::augment_autoaug_cutout(gpu_images, to_cuda(idx), to_cuda(params),
-                                                     c.cfg, cifar_norm());
+      const Tensor params = augment::autoaug_cutout_params(idx, {3, 1, 0}, c.cfg, c.h, c.w);
+      const Tensor cpu =
+          augment::augment_autoaug_cutout(cpu_images, idx, params, c.cfg, cifar_norm());
+      const Tensor gpu = augment::augment_autoaug_cutout(gpu_images, to_cuda(idx), to_cuda(params),
+                                                         c.cfg, cifar_norm());
       CHECK(gpu.device() == Device::CUDA);
       check_cuda_matches("augment_autoaug_cutout", gpu, cpu, 0, 0);
     }
@@ -91,8 +95,10 @@ TEST_CASE("cuda/augment_autoaug_cutout_every_op_matches_cpu") {
   for (const Case& c : cases()) {
     CAPTURE(c.cfg.size);
     const int64_t count = 6;
-    const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 41);
-    const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 41);
+    const augment::PackedImages cpu_images =
+        ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 41);
+    const augment::PackedImages gpu_images =
+        ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 41);
     std::vector<augment::AutoAugCutoutParams> params;
     std::vector<int64_t> idx;
     const int32_t size = c.cfg.size, pad = c.cfg.padding;
@@ -124,25 +130,24 @@ TEST_CASE("cuda/augment_autoaug_cutout_every_op_matches_cpu") {
     }
     Tensor index = empty({static_cast<int64_t>(idx.size())}, DType::Int64);
     std::copy(idx.begin(), idx.end(), index.data<int64_t>());
-    const Tensor cpu = raw::augment_autoaug_cutout(
-        cpu_images, index, raw::autoaug_cutout_params_from_host(params, Device::CPU), c.cfg,
+    const Tensor cpu = augment::augment_autoaug_cutout(
+        cpu_images, index, augment::params_from_host(params, Device::CPU), c.cfg, cifar_norm());
+    const Tensor gpu = augment::augment_autoaug_cutout(
+        gpu_images, to_cuda(index), augment::params_from_host(params, Device::CUDA), c.cfg,
         cifar_norm());
-    const Tensor gpu = raw::augment_autoaug_cutout(
-        gpu_images, to_cuda(index), raw::autoaug_cutout_params_from_host(params, Device::CUDA),
-        c.cfg, cifar_norm());
     check_cuda_matches("augment_autoaug_cutout", gpu, cpu, 0, 0);
   }
 }
 
 TEST_CASE("cuda/augment_autoaug_cutout_edge_cases") {
   if (skip_without_gpu()) return;
-  const raw::PackedImages images = ramp_flat_noise_images(4, 32, 32, Device::CUDA, 41);
+  const augment::PackedImages images = ramp_flat_noise_images(4, 32, 32, Device::CUDA, 41);
   const augment::AutoAugCutoutConfig cfg;
   // Out-of-range indices give NaN on the GPU (they are not checked there).
   const Tensor idx = to_cuda(from_vector({1, -1, 4, 3}, {4}, DType::Int64));
   const Tensor out = raw::to_device(
-      raw::augment_autoaug_cutout(images, idx, raw::autoaug_cutout_params(idx, {}, cfg, 32, 32),
-                                  cfg, cifar_norm()),
+      augment::augment_autoaug_cutout(
+          images, idx, augment::autoaug_cutout_params(idx, {}, cfg, 32, 32), cfg, cifar_norm()),
       Device::CPU);
   const std::vector<double> v = out.to_vector();
   const size_t per = 3 * 32 * 32;
@@ -159,17 +164,16 @@ TEST_CASE("cuda/augment_autoaug_cutout_edge_cases") {
   bad[1].magnitude[1] = -3;
   bad[1].apply[1] = 1;
   const Tensor two = to_cuda(from_vector({0, 2}, {2}, DType::Int64));
-  const Tensor gpu = raw::augment_autoaug_cutout(
-      images, two, raw::autoaug_cutout_params_from_host(bad, Device::CUDA), cfg, cifar_norm());
-  const Tensor plain =
-      raw::augment_autoaug_cutout(images, two,
-                                  raw::autoaug_cutout_params_from_host(
-                                      std::vector<augment::AutoAugCutoutParams>(2), Device::CUDA),
-                                  cfg, cifar_norm());
+  const Tensor gpu = augment::augment_autoaug_cutout(
+      images, two, augment::params_from_host(bad, Device::CUDA), cfg, cifar_norm());
+  const Tensor plain = augment::augment_autoaug_cutout(
+      images, two,
+      augment::params_from_host(std::vector<augment::AutoAugCutoutParams>(2), Device::CUDA), cfg,
+      cifar_norm());
   check_cuda_matches("augment_autoaug_cutout", gpu, raw::to_device(plain, Device::CPU), 0, 0);
   // An empty batch.
   const Tensor none = to_cuda(empty({0}, DType::Int64));
-  CHECK(raw::augment_autoaug_cutout(images, none, raw::autoaug_cutout_params(none, {}, cfg, 32, 32),
-                                    cfg, cifar_norm())
+  CHECK(augment::augment_autoaug_cutout(
+            images, none, augment::autoaug_cutout_params(none, {}, cfg, 32, 32), cfg, cifar_norm())
             .shape() == Shape{0, 3, 32, 32});
 }

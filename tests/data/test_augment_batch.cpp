@@ -1,23 +1,23 @@
-// The batched augmentations' CPU twins (tensor/kernels/augment_batch.cpp): their draws against
-// data/'s ops on augment_generator's stream and against the distributions those ops define, and
-// their pixels against data/'s image and colour ops applied with the same parameters.
+// The batched crop-flip and sim views (data/augment_batch.h) on the CPU: their draws against the
+// loader's ops on augment_generator's stream and against the distributions those ops define, and
+// their pixels against data/'s image and colour ops composed as the pipelines compose them, with
+// the same parameters.
 //
 // Pixel comparisons are on the normalised floats with atol 1e-6: one step of a byte moves a value
-// by 1 / (255 std) >= 0.014, while the twin's normalisation (one fused multiply-add) and
-// Pipeline::normalize (fused too by g++ -O3 -march=native, not at -O1) differ by at most an ulp
-// (2.4e-7 for |x| < 4). So the check is exact on the bytes. Frequency checks allow 5 binomial
-// standard deviations, as tests/data/test_augment_random.cpp does.
+// by 1 / (255 std) >= 0.014, and both sides normalise with one fused multiply-add, so the check is
+// exact on the bytes. Frequency checks allow 5 binomial standard deviations, as
+// tests/data/test_augment_random.cpp does.
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 
 #include "data/augment.h"
+#include "data/augment_batch.h"
 #include "data/color_ops.h"
 #include "data/image_ops.h"
 #include "data/sampling.h"
-#include "tensor/kernels/augment_params.h"
-#include "tests/augment_test_util.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
@@ -113,7 +113,7 @@ TEST_CASE("augment_batch/sample_stream replays augment_generator's stream") {
         // Bounds with a large rejection threshold (2^63 + 5 rejects almost half of all draws).
         for (uint64_t n : {uint64_t{1}, uint64_t{3}, uint64_t{9}, (uint64_t{1} << 33) + 1,
                            (uint64_t{1} << 63) + 5}) {
-          CHECK(s.below(n) == random_below(gen, n));
+          CHECK(augment::below(s, n) == random_below(gen, n));
         }
         CHECK(s.next_u32() == gen.next_u32());
       }
@@ -126,8 +126,8 @@ TEST_CASE("augment_batch/crop_flip draws are random_crop's, the flip's and cutou
     augment::CropFlipConfig cfg;
     cfg.cutout = cutout;
     const std::vector<int64_t> idx = iota_indices(500, 1000);
-    const auto params = raw::crop_flip_params_to_host(
-        raw::crop_flip_params(index_tensor(idx), {5, 3, 0}, cfg, 32, 32));
+    const auto params = augment::params_to_host<augment::CropFlipParams>(
+        augment::crop_flip_params(index_tensor(idx), {5, 3, 0}, cfg, 32, 32));
     REQUIRE(params.size() == idx.size());
     for (size_t i = 0; i < idx.size(); ++i) {
       CAPTURE(i);
@@ -171,8 +171,8 @@ TEST_CASE("augment_batch/sim draws are sim_pipeline's ops' draws") {
   cases.push_back({32, 32, partial});
   for (const Case& c : cases) {
     const std::vector<int64_t> idx = iota_indices(400, 77);
-    const auto params =
-        raw::sim_params_to_host(raw::sim_params(index_tensor(idx), {11, 2, 1}, c.cfg, c.h, c.w));
+    const auto params = augment::params_to_host<augment::SimParams>(
+        augment::sim_params(index_tensor(idx), {11, 2, 1}, c.cfg, c.h, c.w));
     for (size_t i = 0; i < idx.size(); ++i) {
       CAPTURE(c.h);
       CAPTURE(c.w);
@@ -195,12 +195,10 @@ TEST_CASE("augment_batch/sim draws are sim_pipeline's ops' draws") {
           CHECK(p.order[k] == d.order[static_cast<size_t>(k)]);
           CHECK(((p.enabled >> k) & 1) == static_cast<int>(d.enabled[static_cast<size_t>(k)]));
         }
-        // Equal in a g++ -O3 -march=native build (both fused); an ulp apart where the CPU op's
-        // lo + (hi - lo) u is rounded twice.
-        CHECK(p.brightness == doctest::Approx(d.brightness).epsilon(1e-14));
-        CHECK(p.contrast == doctest::Approx(d.contrast).epsilon(1e-14));
-        CHECK(p.saturation == doctest::Approx(d.saturation).epsilon(1e-14));
-        CHECK(p.hue == doctest::Approx(d.hue).epsilon(1e-14));
+        CHECK(p.brightness == d.brightness);
+        CHECK(p.contrast == d.contrast);
+        CHECK(p.saturation == d.saturation);
+        CHECK(p.hue == d.hue);
       }
       CHECK((p.gray != 0) == (gen.next_uniform() < c.cfg.gray_p));
     }
@@ -211,8 +209,8 @@ TEST_CASE("augment_batch/crop_flip draws: uniform offsets, flip and cutout rates
   augment::CropFlipConfig cfg;
   cfg.cutout = 16;
   const int64_t n = 18000;
-  const auto params = raw::crop_flip_params_to_host(
-      raw::crop_flip_params(index_tensor(iota_indices(n)), {42, 0, 0}, cfg, 32, 32));
+  const auto params = augment::params_to_host<augment::CropFlipParams>(
+      augment::crop_flip_params(index_tensor(iota_indices(n)), {42, 0, 0}, cfg, 32, 32));
   std::map<int, int64_t> tops, lefts;
   int64_t flips = 0, full_rows = 0;
   for (const auto& p : params) {
@@ -241,8 +239,8 @@ TEST_CASE("augment_batch/crop_flip draws: uniform offsets, flip and cutout rates
 TEST_CASE("augment_batch/sim draws: box ranges, probabilities, jitter order and factors") {
   const augment::SimConfig cfg;
   const int64_t n = 24000;
-  const auto params = raw::sim_params_to_host(
-      raw::sim_params(index_tensor(iota_indices(n)), {3, 9, 2}, cfg, 32, 32));
+  const auto params = augment::params_to_host<augment::SimParams>(
+      augment::sim_params(index_tensor(iota_indices(n)), {3, 9, 2}, cfg, 32, 32));
   int64_t flips = 0, jitters = 0, grays = 0, wide = 0, tall = 0;
   double min_area = 1, max_area = 0, min_ratio = 10, max_ratio = 0, sum_b = 0, sum_h = 0;
   std::map<std::array<int, 4>, int64_t> orders;
@@ -321,7 +319,7 @@ TEST_CASE("augment_batch/crop_flip pixels are data's crop, hflip and cutout") {
     CAPTURE(c.cfg.size);
     CAPTURE(c.cfg.cutout);
     const std::vector<Image> images = test_images(c.h, c.w, 5);
-    const raw::PackedImages packed = pack(images);
+    const augment::PackedImages packed = pack(images);
     // Hand-picked corners and centres (padding on every side, both flips), then random draws.
     std::vector<augment::CropFlipParams> params;
     const int32_t pad = c.cfg.padding;
@@ -347,14 +345,14 @@ TEST_CASE("augment_batch/crop_flip pixels are data's crop, hflip and cutout") {
     std::vector<int64_t> idx;
     for (size_t i = 0; i < params.size(); ++i) idx.push_back(static_cast<int64_t>(i * 7 % 5));
     const std::vector<int64_t> more = {4, 4, 0, 3, 1, 2, 2, 0, 1, 3, 4, 0, 0};
-    const auto drawn = raw::crop_flip_params_to_host(
-        raw::crop_flip_params(index_tensor(more), {1, 1, 0}, c.cfg, c.h, c.w));
+    const auto drawn = augment::params_to_host<augment::CropFlipParams>(
+        augment::crop_flip_params(index_tensor(more), {1, 1, 0}, c.cfg, c.h, c.w));
     params.insert(params.end(), drawn.begin(), drawn.end());
     idx.insert(idx.end(), more.begin(), more.end());
 
-    const Tensor out = raw::augment_crop_flip(packed, index_tensor(idx),
-                                              raw::crop_flip_params_from_host(params, Device::CPU),
-                                              c.cfg, channel_norm_of(norm));
+    const Tensor out = augment::augment_crop_flip(packed, index_tensor(idx),
+                                                  augment::params_from_host(params, Device::CPU),
+                                                  c.cfg, channel_norm_of(norm));
     std::vector<Image> expected;
     for (size_t i = 0; i < idx.size(); ++i)
       expected.push_back(
@@ -369,14 +367,12 @@ TEST_CASE("augment_batch/sim pixels are data's resize, flip, colour jitter and g
   struct Case {
     int64_t h, w, size;
   };
-  // Output sides that are powers of two: there every bilinear step is exact, so the comparison
-  // does not depend on how g++ fused image_ops.cpp's products (see augment_pixels.h).
   for (const Case& c : {Case{32, 32, 32}, Case{24, 40, 32}, Case{32, 32, 16}}) {
     CAPTURE(c.h);
     CAPTURE(c.w);
     CAPTURE(c.size);
     const std::vector<Image> images = test_images(c.h, c.w, 6);
-    const raw::PackedImages packed = pack(images);
+    const augment::PackedImages packed = pack(images);
     augment::SimConfig cfg;
     cfg.size = static_cast<int32_t>(c.size);
     // Every jitter order at the ends of the factor ranges, with and without grayscale, on the
@@ -410,14 +406,14 @@ TEST_CASE("augment_batch/sim pixels are data's resize, flip, colour jitter and g
       for (int i = 0; i < 300; ++i) v.push_back(i * 13 % 6);
       return v;
     }();
-    const auto drawn =
-        raw::sim_params_to_host(raw::sim_params(index_tensor(drawn_idx), {8, 4, 1}, cfg, c.h, c.w));
+    const auto drawn = augment::params_to_host<augment::SimParams>(
+        augment::sim_params(index_tensor(drawn_idx), {8, 4, 1}, cfg, c.h, c.w));
     params.insert(params.end(), drawn.begin(), drawn.end());
     idx.insert(idx.end(), drawn_idx.begin(), drawn_idx.end());
 
-    const Tensor out =
-        raw::augment_sim(packed, index_tensor(idx), raw::sim_params_from_host(params, Device::CPU),
-                         cfg, channel_norm_of(norm));
+    const Tensor out = augment::augment_sim(packed, index_tensor(idx),
+                                            augment::params_from_host(params, Device::CPU), cfg,
+                                            channel_norm_of(norm));
     std::vector<Image> expected;
     for (size_t i = 0; i < idx.size(); ++i)
       expected.push_back(sim_reference(images[static_cast<size_t>(idx[i])], params[i], c.size));
@@ -428,7 +424,7 @@ TEST_CASE("augment_batch/sim pixels are data's resize, flip, colour jitter and g
 
 TEST_CASE("augment_batch/front-ends check their arguments") {
   const std::vector<Image> images = test_images(32, 32, 3);
-  const raw::PackedImages packed = pack(images);
+  const augment::PackedImages packed = pack(images);
   const augment::ChannelNorm cn = channel_norm_of(kCifar10Normalization);
   const augment::CropFlipConfig cfg;
   const augment::SimConfig sim;
@@ -441,50 +437,53 @@ TEST_CASE("augment_batch/front-ends check their arguments") {
     return std::string("(no bcl::Error was thrown)");
   };
   const Tensor idx = index_tensor({0, 3});
-  const Tensor cf = raw::crop_flip_params(idx, {}, cfg, 32, 32);
+  const Tensor cf = augment::crop_flip_params(idx, {}, cfg, 32, 32);
   CHECK(message([&] {
-          raw::augment_crop_flip(packed, idx, cf, cfg, cn);
+          augment::augment_crop_flip(packed, idx, cf, cfg, cn);
         }).find("indices[1] = 3 is out of range [0, 3)") != std::string::npos);
   const Tensor ok = index_tensor({0, 2});
   CHECK(message([&] {
-          raw::augment_crop_flip(
-              packed, ok, raw::crop_flip_params(index_tensor({0}), {}, cfg, 32, 32), cfg, cn);
+          augment::augment_crop_flip(
+              packed, ok, augment::crop_flip_params(index_tensor({0}), {}, cfg, 32, 32), cfg, cn);
         }).find("params must be Int64 [2, 4]") != std::string::npos);
-  CHECK(message([&] { raw::augment_sim(packed, ok, cf, sim, cn); }).find("augment_sim") !=
+  CHECK(message([&] { augment::augment_sim(packed, ok, cf, sim, cn); }).find("augment_sim") !=
         std::string::npos);
   augment::CropFlipConfig big;
   big.size = 41;
   CHECK(message([&] {
-          raw::crop_flip_params(ok, {}, big, 32, 32);
+          augment::crop_flip_params(ok, {}, big, 32, 32);
         }).find("smaller than the crop 41") != std::string::npos);
   augment::SimConfig bad_hue;
   bad_hue.hue = 0.6;
-  CHECK(message([&] { raw::sim_params(ok, {}, bad_hue, 32, 32); }).find("hue <= 0.5") !=
+  CHECK(message([&] { augment::sim_params(ok, {}, bad_hue, 32, 32); }).find("hue <= 0.5") !=
         std::string::npos);
   augment::SimParams outside;
   outside.top = 20;
   outside.height = 13;
   outside.width = 4;
   CHECK(message([&] {
-          raw::augment_sim(packed, index_tensor({1}),
-                           raw::sim_params_from_host({outside}, Device::CPU), sim, cn);
+          augment::augment_sim(
+              packed, index_tensor({1}),
+              augment::params_from_host(std::vector<augment::SimParams>{outside}, Device::CPU), sim,
+              cn);
         }).find("is not inside the 32x32 images") != std::string::npos);
   CHECK(message([&] {
-          raw::crop_flip_params(from_vector({0, 1}, {2}), {}, cfg, 32, 32);
+          augment::crop_flip_params(from_vector({0, 1}, {2}), {}, cfg, 32, 32);
         }).find("Int64") != std::string::npos);
   // An empty batch gives empty views.
   const Tensor none = index_tensor({});
-  CHECK(raw::augment_sim(packed, none, raw::sim_params(none, {}, sim, 32, 32), sim, cn).shape() ==
-        Shape{0, 3, 32, 32});
-  CHECK(raw::augment_crop_flip(packed, none, raw::crop_flip_params(none, {}, cfg, 32, 32), cfg, cn)
+  CHECK(augment::augment_sim(packed, none, augment::sim_params(none, {}, sim, 32, 32), sim, cn)
+            .shape() == Shape{0, 3, 32, 32});
+  CHECK(augment::augment_crop_flip(packed, none, augment::crop_flip_params(none, {}, cfg, 32, 32),
+                                   cfg, cn)
             .shape() == Shape{0, 3, 32, 32});
 }
 
 TEST_CASE("augment_batch/pack_images round-trips a byte count that is not a multiple of 8") {
   const std::vector<Image> images = test_images(5, 7, 3);  // 315 bytes
-  const raw::PackedImages packed = pack(images);
+  const augment::PackedImages packed = pack(images);
   CHECK(packed.bytes.numel() == 40);
-  const std::vector<uint8_t> back = raw::unpack_images(packed);
+  const std::vector<uint8_t> back = augment::unpack_images(packed);
   REQUIRE(back.size() == 315);
   for (size_t i = 0; i < 3; ++i)
     CHECK(std::equal(images[i].pixels.begin(), images[i].pixels.end(), back.begin() + i * 105));

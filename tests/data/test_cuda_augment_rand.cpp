@@ -1,18 +1,18 @@
-// The CUDA RandAugment kernels (tensor/kernels/augment_rand_batch.cu) against their CPU twins.
-// Given the same params the views are exact: one source compiled for both devices with every
-// rounding explicit (augment_rand_pixels.h), each warp's matrix carried by the params, and the
-// per-image statistics integer sums and counts. The draws are exact in every discrete field and in
-// the sim view's numbers; the RandAugment magnitudes, arguments and warp matrices pass through
-// log, cos and sin, which CUDA and glibc round differently in the last bits, so those are compared
-// within 1e-12 (a 15-decimal rotation entry moves by 1e-15), and views from the GPU's own draws are
-// required to equal the CPU's for all but a negligible share of samples.
+// The CUDA RandAugment views (data/augment_batch.cu) against the same ops on the CPU. Given the
+// same params the views are exact: one source for both devices with every rounding explicit, each
+// warp's matrix carried by the params, and the per-image statistics integer sums and counts. The
+// draws are exact in every discrete field and in the sim view's numbers; the RandAugment
+// magnitudes, arguments and warp matrices pass through log, cos and sin, which CUDA and glibc
+// round differently in the last bits, so those are compared within 1e-12 (a 15-decimal rotation
+// entry moves by 1e-15), and views from the GPU's own draws are required to equal the CPU's for
+// all but a negligible share of samples.
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "tensor/kernels/augment_rand.h"
-#include "tests/augment_test_util.h"
+#include "data/augment_batch.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/tensor/cuda_test_util.h"
 
 using namespace bcl;
@@ -103,11 +103,12 @@ TEST_CASE("cuda/randaug_rand_view_params_match_cpu") {
         CAPTURE(n);
         const Tensor idx = indices_for(n, 50000, int64_t{1} << 33);
         const augment::SampleKey key{0x5EED5EEDull, 4, 1};
-        const Tensor cpu = raw::rand_view_params(idx, key, cfg, c.h, c.w);
-        const Tensor gpu = raw::rand_view_params(to_cuda(idx), key, cfg, c.h, c.w);
+        const Tensor cpu = augment::rand_view_params(idx, key, cfg, c.h, c.w);
+        const Tensor gpu = augment::rand_view_params(to_cuda(idx), key, cfg, c.h, c.w);
         CHECK(gpu.device() == Device::CUDA);
-        check_fields("rand_view_params", view_fields(raw::rand_view_params_to_host(gpu)),
-                     view_fields(raw::rand_view_params_to_host(cpu)));
+        check_fields("rand_view_params",
+                     view_fields(augment::params_to_host<augment::RandViewParams>(gpu)),
+                     view_fields(augment::params_to_host<augment::RandViewParams>(cpu)));
       }
     }
   }
@@ -122,11 +123,12 @@ TEST_CASE("cuda/randaug_params_match_cpu") {
       const augment::RandAugConfig cfg = augment::randaug_config(c.size, kFill);
       const Tensor idx = indices_for(n, 50000, 12345);
       const augment::SampleKey key{77, 0, 0};
-      const Tensor cpu = raw::randaug_params(idx, key, cfg, c.h, c.w);
-      const Tensor gpu = raw::randaug_params(to_cuda(idx), key, cfg, c.h, c.w);
+      const Tensor cpu = augment::randaug_params(idx, key, cfg, c.h, c.w);
+      const Tensor gpu = augment::randaug_params(to_cuda(idx), key, cfg, c.h, c.w);
       CHECK(gpu.device() == Device::CUDA);
-      check_fields("randaug_params", randaug_fields(raw::randaug_params_to_host(gpu)),
-                   randaug_fields(raw::randaug_params_to_host(cpu)));
+      check_fields("randaug_params",
+                   randaug_fields(augment::params_to_host<augment::RandAugParams>(gpu)),
+                   randaug_fields(augment::params_to_host<augment::RandAugParams>(cpu)));
     }
   }
 }
@@ -135,24 +137,26 @@ TEST_CASE("cuda/randaug_views_match_cpu_on_the_same_params") {
   if (skip_without_gpu()) return;
   for (const Case& c : kCases) {
     const int64_t count = 40;
-    const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
-    const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
+    const augment::PackedImages cpu_images =
+        ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
+    const augment::PackedImages gpu_images =
+        ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
     const augment::RandViewConfig vcfg = augment::rand_view_config(c.size, kFill);
     const augment::RandAugConfig ccfg = augment::randaug_config(c.size, kFill);
     for (int64_t n : kAugmentBatchSizes) {
       CAPTURE(c.size);
       CAPTURE(n);
       const Tensor idx = indices_for(n, count);
-      const Tensor vp = raw::rand_view_params(idx, {3, 1, 2}, vcfg, c.h, c.w);
+      const Tensor vp = augment::rand_view_params(idx, {3, 1, 2}, vcfg, c.h, c.w);
       check_cuda_matches(
           "augment_rand_view",
-          raw::augment_rand_view(gpu_images, to_cuda(idx), to_cuda(vp), vcfg, cifar_norm()),
-          raw::augment_rand_view(cpu_images, idx, vp, vcfg, cifar_norm()), 0, 0);
-      const Tensor cp = raw::randaug_params(idx, {3, 1, 0}, ccfg, c.h, c.w);
+          augment::augment_rand_view(gpu_images, to_cuda(idx), to_cuda(vp), vcfg, cifar_norm()),
+          augment::augment_rand_view(cpu_images, idx, vp, vcfg, cifar_norm()), 0, 0);
+      const Tensor cp = augment::randaug_params(idx, {3, 1, 0}, ccfg, c.h, c.w);
       check_cuda_matches(
           "augment_randaug",
-          raw::augment_randaug(gpu_images, to_cuda(idx), to_cuda(cp), ccfg, cifar_norm()),
-          raw::augment_randaug(cpu_images, idx, cp, ccfg, cifar_norm()), 0, 0);
+          augment::augment_randaug(gpu_images, to_cuda(idx), to_cuda(cp), ccfg, cifar_norm()),
+          augment::augment_randaug(cpu_images, idx, cp, ccfg, cifar_norm()), 0, 0);
     }
   }
 }
@@ -164,8 +168,10 @@ TEST_CASE("cuda/randaug_every_op_matches_cpu") {
   for (const Case& c : kCases) {
     CAPTURE(c.size);
     const int64_t count = 6;
-    const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
-    const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
+    const augment::PackedImages cpu_images =
+        ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
+    const augment::PackedImages gpu_images =
+        ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
     const augment::RandAugConfig ccfg = augment::randaug_config(c.size, kFill);
     const augment::RandViewConfig vcfg = augment::rand_view_config(c.size, kFill);
     std::vector<int64_t> idx;
@@ -179,9 +185,9 @@ TEST_CASE("cuda/randaug_every_op_matches_cpu") {
             p.top = k % 3 - ccfg.padding;
             p.left = static_cast<int32_t>(c.w) + ccfg.padding - c.size - k % 2;
             p.flip = k % 2;
-            p.step[0] = augment::rand_step(op, m, sign, resample, c.size);
-            p.step[1] = augment::rand_step((op + 1 + k) % augment::kNumRandOps, 10 - m, -sign,
-                                           1 - resample, c.size);
+            p.step[0] = fixed_rand_step(op, m, sign, resample, c.size);
+            p.step[1] = fixed_rand_step((op + 1 + k) % augment::kNumRandOps, 10 - m, -sign,
+                                        1 - resample, c.size);
             p.step[1].applied = k % 3 == 0;
             cps.push_back(p);
             idx.push_back(k % count);
@@ -194,21 +200,21 @@ TEST_CASE("cuda/randaug_every_op_matches_cpu") {
     std::copy(idx.begin(), idx.end(), index.data<int64_t>());
     check_cuda_matches(
         "augment_randaug",
-        raw::augment_randaug(gpu_images, to_cuda(index),
-                             raw::randaug_params_from_host(cps, Device::CUDA), ccfg, cifar_norm()),
-        raw::augment_randaug(cpu_images, index, raw::randaug_params_from_host(cps, Device::CPU),
-                             ccfg, cifar_norm()),
+        augment::augment_randaug(gpu_images, to_cuda(index),
+                                 augment::params_from_host(cps, Device::CUDA), ccfg, cifar_norm()),
+        augment::augment_randaug(cpu_images, index, augment::params_from_host(cps, Device::CPU),
+                                 ccfg, cifar_norm()),
         0, 0);
-    std::vector<augment::RandViewParams> vps =
-        raw::rand_view_params_to_host(raw::rand_view_params(index, {9, 9, 1}, vcfg, c.h, c.w));
+    std::vector<augment::RandViewParams> vps = augment::params_to_host<augment::RandViewParams>(
+        augment::rand_view_params(index, {9, 9, 1}, vcfg, c.h, c.w));
     for (size_t i = 0; i < vps.size(); ++i) std::copy(cps[i].step, cps[i].step + 2, vps[i].step);
     check_cuda_matches(
         "augment_rand_view",
-        raw::augment_rand_view(gpu_images, to_cuda(index),
-                               raw::rand_view_params_from_host(vps, Device::CUDA), vcfg,
-                               cifar_norm()),
-        raw::augment_rand_view(cpu_images, index, raw::rand_view_params_from_host(vps, Device::CPU),
-                               vcfg, cifar_norm()),
+        augment::augment_rand_view(gpu_images, to_cuda(index),
+                                   augment::params_from_host(vps, Device::CUDA), vcfg,
+                                   cifar_norm()),
+        augment::augment_rand_view(cpu_images, index, augment::params_from_host(vps, Device::CPU),
+                                   vcfg, cifar_norm()),
         0, 0);
   }
 }
@@ -219,30 +225,32 @@ TEST_CASE("cuda/randaug_gpu_draws_render_as_on_the_cpu") {
   // own draws (exact), and against the CPU's draws (equal but for the transcendental rounding).
   const Case c{32, 32, 32};
   const int64_t count = 200, n = 2000;
-  const raw::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
-  const raw::PackedImages gpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
+  const augment::PackedImages cpu_images = ramp_flat_noise_images(count, c.h, c.w, Device::CPU, 43);
+  const augment::PackedImages gpu_images =
+      ramp_flat_noise_images(count, c.h, c.w, Device::CUDA, 43);
   const augment::RandViewConfig vcfg = augment::rand_view_config(c.size, kFill);
   const augment::RandAugConfig ccfg = augment::randaug_config(c.size, kFill);
   const Tensor idx = indices_for(n, count);
   const Tensor gidx = to_cuda(idx);
   const augment::SampleKey vkey{2026, 3, 1}, ckey{2026, 3, 0};
-  const Tensor gvp = raw::rand_view_params(gidx, vkey, vcfg, c.h, c.w);
-  const Tensor gv = raw::augment_rand_view(gpu_images, gidx, gvp, vcfg, cifar_norm());
+  const Tensor gvp = augment::rand_view_params(gidx, vkey, vcfg, c.h, c.w);
+  const Tensor gv = augment::augment_rand_view(gpu_images, gidx, gvp, vcfg, cifar_norm());
   check_cuda_matches("augment_rand_view", gv,
-                     raw::augment_rand_view(cpu_images, idx, to_cpu(gvp), vcfg, cifar_norm()), 0,
-                     0);
-  const Tensor gcp = raw::randaug_params(gidx, ckey, ccfg, c.h, c.w);
-  const Tensor gc = raw::augment_randaug(gpu_images, gidx, gcp, ccfg, cifar_norm());
+                     augment::augment_rand_view(cpu_images, idx, to_cpu(gvp), vcfg, cifar_norm()),
+                     0, 0);
+  const Tensor gcp = augment::randaug_params(gidx, ckey, ccfg, c.h, c.w);
+  const Tensor gc = augment::augment_randaug(gpu_images, gidx, gcp, ccfg, cifar_norm());
   check_cuda_matches("augment_randaug", gc,
-                     raw::augment_randaug(cpu_images, idx, to_cpu(gcp), ccfg, cifar_norm()), 0, 0);
+                     augment::augment_randaug(cpu_images, idx, to_cpu(gcp), ccfg, cifar_norm()), 0,
+                     0);
   const int64_t view_differ = differing_samples(
-      to_cpu(gv),
-      raw::augment_rand_view(cpu_images, idx, raw::rand_view_params(idx, vkey, vcfg, c.h, c.w),
-                             vcfg, cifar_norm()));
+      to_cpu(gv), augment::augment_rand_view(cpu_images, idx,
+                                             augment::rand_view_params(idx, vkey, vcfg, c.h, c.w),
+                                             vcfg, cifar_norm()));
   const int64_t ce_differ = differing_samples(
       to_cpu(gc),
-      raw::augment_randaug(cpu_images, idx, raw::randaug_params(idx, ckey, ccfg, c.h, c.w), ccfg,
-                           cifar_norm()));
+      augment::augment_randaug(cpu_images, idx, augment::randaug_params(idx, ckey, ccfg, c.h, c.w),
+                               ccfg, cifar_norm()));
   MESSAGE("views from the GPU's draws that differ from the CPU's: rand ", view_differ, ", randaug ",
           ce_differ, " of ", n);
   CHECK(view_differ <= n / 200);
@@ -251,17 +259,17 @@ TEST_CASE("cuda/randaug_gpu_draws_render_as_on_the_cpu") {
 
 TEST_CASE("cuda/randaug_edge_cases") {
   if (skip_without_gpu()) return;
-  const raw::PackedImages images = ramp_flat_noise_images(4, 32, 32, Device::CUDA, 43);
+  const augment::PackedImages images = ramp_flat_noise_images(4, 32, 32, Device::CUDA, 43);
   const augment::RandAugConfig cfg = augment::randaug_config(32, kFill);
   const augment::RandViewConfig vcfg = augment::rand_view_config(32, kFill);
   // Out-of-range indices give NaN on the GPU (they are not checked there).
   const Tensor idx = to_cuda(from_vector({1, -1, 4, 3}, {4}, DType::Int64));
   const size_t per = 3 * 32 * 32;
   for (const Tensor& out :
-       {raw::augment_randaug(images, idx, raw::randaug_params(idx, {}, cfg, 32, 32), cfg,
-                             cifar_norm()),
-        raw::augment_rand_view(images, idx, raw::rand_view_params(idx, {}, vcfg, 32, 32), vcfg,
-                               cifar_norm())}) {
+       {augment::augment_randaug(images, idx, augment::randaug_params(idx, {}, cfg, 32, 32), cfg,
+                                 cifar_norm()),
+        augment::augment_rand_view(images, idx, augment::rand_view_params(idx, {}, vcfg, 32, 32),
+                                   vcfg, cifar_norm())}) {
     const std::vector<double> v = to_cpu(out).to_vector();
     for (size_t i = 0; i < 4; ++i) {
       int64_t nans = 0;
@@ -277,19 +285,18 @@ TEST_CASE("cuda/randaug_edge_cases") {
   bad[1].step[1].op = -4;
   bad[1].step[1].applied = 1;
   const Tensor two = to_cuda(from_vector({0, 2}, {2}, DType::Int64));
-  const Tensor gpu = raw::augment_randaug(
-      images, two, raw::randaug_params_from_host(bad, Device::CUDA), cfg, cifar_norm());
-  const Tensor plain = raw::augment_randaug(
-      images, two,
-      raw::randaug_params_from_host(std::vector<augment::RandAugParams>(2), Device::CUDA), cfg,
-      cifar_norm());
+  const Tensor gpu = augment::augment_randaug(
+      images, two, augment::params_from_host(bad, Device::CUDA), cfg, cifar_norm());
+  const Tensor plain = augment::augment_randaug(
+      images, two, augment::params_from_host(std::vector<augment::RandAugParams>(2), Device::CUDA),
+      cfg, cifar_norm());
   check_cuda_matches("augment_randaug", gpu, to_cpu(plain), 0, 0);
   // An empty batch.
   const Tensor none = to_cuda(empty({0}, DType::Int64));
-  CHECK(raw::augment_randaug(images, none, raw::randaug_params(none, {}, cfg, 32, 32), cfg,
-                             cifar_norm())
+  CHECK(augment::augment_randaug(images, none, augment::randaug_params(none, {}, cfg, 32, 32), cfg,
+                                 cifar_norm())
             .shape() == Shape{0, 3, 32, 32});
-  CHECK(raw::augment_rand_view(images, none, raw::rand_view_params(none, {}, vcfg, 32, 32), vcfg,
-                               cifar_norm())
+  CHECK(augment::augment_rand_view(images, none, augment::rand_view_params(none, {}, vcfg, 32, 32),
+                                   vcfg, cifar_norm())
             .shape() == Shape{0, 3, 32, 32});
 }

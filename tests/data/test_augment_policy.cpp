@@ -1,38 +1,25 @@
-// The "autoaug-cutout" view's parts on the CPU (tensor/kernels/augment_policy*.h and the CPU
-// twin): the draws against data/'s ops on augment_generator's stream and against the distributions
-// they define, the op arguments against data::auto_augment_magnitude, every op at every magnitude
-// and sign against data::apply_auto_augment_op, and the affine paths against data::affine on
-// matrices the policy never uses. Pixels are compared as bytes, exactly (the normalisation is
-// scale 1, shift 0). Frequency checks allow 5 binomial standard deviations.
+// The batched "autoaug-cutout" view (data/augment_batch.h) on the CPU: the draws against the
+// loader's ops on augment_generator's stream and against the distributions they define, the op
+// arguments against numpy.linspace's values, and every op at every magnitude and sign against
+// data::apply_auto_augment_op composed after the crop and flip. Pixels are compared as bytes,
+// exactly (the normalisation is scale 1, shift 0). Frequency checks allow 5 binomial standard
+// deviations.
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <map>
 
 #include "data/augment.h"
+#include "data/augment_batch.h"
 #include "data/auto_augment.h"
 #include "data/image_ops.h"
 #include "data/sampling.h"
-#include "tensor/kernels/augment_policy_pixels.h"
-#include "tests/augment_test_util.h"
+#include "tests/data/augment_test_util.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
 using namespace bcl::test;
 using namespace bcl::data;
-
-namespace {
-
-// A warp applied to a whole s x s image by the header's per-pixel function.
-Image warp_image(const augment::Warp& w, const Image& img) {
-  Image out(img.height, img.width);
-  const auto s = static_cast<int32_t>(img.height);
-  for (int64_t q = 0; q < img.height * img.width; ++q)
-    augment::warp_pixel(w, img.pixels.data(), s, q, out.pixels.data());
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("augment_policy/the sub-policy table is data's cifar10_policy") {
   const std::vector<SubPolicy>& policy = cifar10_policy();
@@ -62,8 +49,8 @@ TEST_CASE("augment_policy/draws replay random_crop, the flip, draw_auto_augment 
   none.cutout = 0;
   for (const Case& c : {Case{32, 32, {}}, Case{30, 36, odd}, Case{32, 32, none}}) {
     const std::vector<int64_t> idx = iota_indices(600, (int64_t{1} << 35) + 9);
-    const auto params = raw::autoaug_cutout_params_to_host(
-        raw::autoaug_cutout_params(index_tensor(idx), {77, 4, 0}, c.cfg, c.h, c.w));
+    const auto params = augment::params_to_host<augment::AutoAugCutoutParams>(
+        augment::autoaug_cutout_params(index_tensor(idx), {77, 4, 0}, c.cfg, c.h, c.w));
     REQUIRE(params.size() == idx.size());
     const int32_t size = c.cfg.size, pad = c.cfg.padding;
     for (size_t i = 0; i < idx.size(); ++i) {
@@ -102,8 +89,8 @@ TEST_CASE("augment_policy/draws replay random_crop, the flip, draw_auto_augment 
 TEST_CASE("augment_policy/draws: uniform sub-policies, steps at their rates, fair signs, cutout") {
   const augment::AutoAugCutoutConfig cfg;
   const int64_t n = 25000;
-  const auto params = raw::autoaug_cutout_params_to_host(
-      raw::autoaug_cutout_params(index_tensor(iota_indices(n)), {5, 0, 0}, cfg, 32, 32));
+  const auto params = augment::params_to_host<augment::AutoAugCutoutParams>(
+      augment::autoaug_cutout_params(index_tensor(iota_indices(n)), {5, 0, 0}, cfg, 32, 32));
   std::map<int, int64_t> policies, tops;
   std::map<std::pair<int, int>, int64_t> runs;  // (policy, step)
   int64_t negative = 0, flips = 0, full_rows = 0, top_clipped = 0;
@@ -143,25 +130,23 @@ TEST_CASE("augment_policy/draws: uniform sub-policies, steps at their rates, fai
   check_binomial(top_clipped, n, 9.0 / 32);
 }
 
-TEST_CASE("augment_policy/op arguments are data::auto_augment_magnitude's") {
-  for (int32_t op = 0; op < augment::kNumPolicyOps; ++op) {
-    for (int32_t i = 0; i < 10; ++i) {
-      CAPTURE(op);
-      CAPTURE(i);
-      const double ours = augment::policy_magnitude(op, i);
-      const double theirs = auto_augment_magnitude(static_cast<AutoAugmentOp>(op), i);
-      if (op == static_cast<int32_t>(augment::PolicyOp::Solarize)) {
-        // Only the table matters (see policy_linspace): the same for every byte.
-        for (int v = 0; v < 256; ++v) CHECK((v < ours) == (v < theirs));
-      } else {
-        CHECK(ours == theirs);
-      }
-    }
+TEST_CASE("augment_policy/op arguments are numpy.linspace's values") {
+  using O = augment::PolicyOp;
+  auto mag = [](O op, int i) { return augment::policy_magnitude(static_cast<int32_t>(op), i); };
+  for (int32_t i = 0; i < 10; ++i) {
+    CAPTURE(i);
+    CHECK(mag(O::ShearX, i) == doctest::Approx(0.3 * i / 9));
+    CHECK(mag(O::TranslateY, i) == doctest::Approx(150.0 / 331.0 * i / 9));
+    CHECK(mag(O::Rotate, i) == doctest::Approx(30.0 * i / 9));
+    CHECK(mag(O::Brightness, i) == doctest::Approx(0.9 * i / 9));
+    CHECK(mag(O::Posterize, i) == (const int[]){8, 8, 7, 7, 6, 6, 5, 5, 4, 4}[i]);
+    CHECK(mag(O::Solarize, i) == doctest::Approx(256 - 256.0 * i / 9));
+    CHECK(mag(O::Invert, i) == 0);
   }
   // The rotations: none at index 0, then affine_fixed's path on a 32 x 32 view.
-  const augment::PolicyTables t = augment::policy_tables(augment::AutoAugCutoutConfig{});
-  CHECK(t.rotate[0].kind == augment::kWarpNone);
-  for (int i = 1; i < 10; ++i) CHECK(t.rotate[i].kind == augment::kWarpFixed);
+  CHECK(augment::policy_rotation(0, 32, 32).kind == augment::kWarpNone);
+  for (int i = 1; i < 10; ++i)
+    CHECK(augment::policy_rotation(i, 32, 32).kind == augment::kWarpFixed);
 }
 
 TEST_CASE("augment_policy/every op at every magnitude and sign is apply_auto_augment_op's") {
@@ -170,7 +155,7 @@ TEST_CASE("augment_policy/every op at every magnitude and sign is apply_auto_aug
   for (int32_t size : {32, 17, 64, 2}) {
     CAPTURE(size);
     const std::vector<Image> images = op_images(size);
-    const raw::PackedImages packed = pack(images);
+    const augment::PackedImages packed = pack(images);
     augment::AutoAugCutoutConfig cfg = augment::autoaug_cutout_config(size);
     std::copy(fill.begin(), fill.end(), cfg.fill);
     std::vector<augment::AutoAugCutoutParams> params;
@@ -194,9 +179,9 @@ TEST_CASE("augment_policy/every op at every magnitude and sign is apply_auto_aug
       }
     }
     const std::vector<double> out =
-        raw::augment_autoaug_cutout(packed, index_tensor(idx),
-                                    raw::autoaug_cutout_params_from_host(params, Device::CPU), cfg,
-                                    bytes_as_floats())
+        augment::augment_autoaug_cutout(packed, index_tensor(idx),
+                                        augment::params_from_host(params, Device::CPU), cfg,
+                                        bytes_as_floats())
             .to_vector();
     const size_t per = static_cast<size_t>(3 * size * size);
     int64_t mismatched = 0;
@@ -216,7 +201,7 @@ TEST_CASE("augment_policy/every op at every magnitude and sign is apply_auto_aug
 TEST_CASE("augment_policy/two steps, the crop's padding, the flip and the cutout compose") {
   const int32_t size = 32;
   const std::vector<Image> images = op_images(36);
-  const raw::PackedImages packed = pack(images);
+  const augment::PackedImages packed = pack(images);
   const augment::AutoAugCutoutConfig cfg;
   std::vector<augment::AutoAugCutoutParams> params;
   std::vector<int64_t> idx;
@@ -252,9 +237,9 @@ TEST_CASE("augment_policy/two steps, the crop's padding, the flip and the cutout
     expected.push_back(v);
   }
   const std::vector<double> out =
-      raw::augment_autoaug_cutout(packed, index_tensor(idx),
-                                  raw::autoaug_cutout_params_from_host(params, Device::CPU), cfg,
-                                  bytes_as_floats())
+      augment::augment_autoaug_cutout(packed, index_tensor(idx),
+                                      augment::params_from_host(params, Device::CPU), cfg,
+                                      bytes_as_floats())
           .to_vector();
   const size_t per = 3 * 32 * 32;
   for (size_t i = 0; i < params.size(); ++i) {
@@ -264,45 +249,8 @@ TEST_CASE("augment_policy/two steps, the crop's padding, the flip and the cutout
   }
 }
 
-TEST_CASE("augment_policy/the four affine paths are data::affine's on other matrices") {
-  const Image img = noise_image(24, 24, 9);
-  const std::array<uint8_t, 3> fill{1, 2, 3};
-  auto warp = [&](augment::WarpKind kind, const std::array<double, 6>& m) {
-    augment::Warp w;
-    w.kind = kind;
-    std::copy(fill.begin(), fill.end(), w.fill);
-    std::copy(m.begin(), m.end(), w.m);
-    return w;
-  };
-  auto same = [](const Image& a, const Image& b) { return a.pixels == b.pixels; };
-  // Bicubic: a rotation with scaling and an offset (the policy only shears).
-  const std::array<double, 6> rot{0.9, -0.35, 4.2, 0.3, 1.1, -3.7};
-  CHECK(same(warp_image(warp(augment::kWarpBicubic, rot), img),
-             affine(img, rot, Resample::Bicubic, fill)));
-  // Scale (m1 = m3 = 0): steps that are not whole pixels, summed row by row.
-  const std::array<double, 6> scale{0.7, 0, 3.3, 0, 1.3, -2.1};
-  CHECK(same(warp_image(warp(augment::kWarpScale, scale), img),
-             affine(img, scale, Resample::Nearest, fill)));
-  // Fixed point: a nearest shear with a negative offset.
-  const std::array<double, 6> shear{1, 0.37, -5.5, -0.2, 1, 2.25};
-  CHECK(same(warp_image(warp(augment::kWarpFixed, shear), img),
-             affine(img, shear, Resample::Nearest, fill)));
-  // Beyond fixed point's range (|2000 x| at the corners), mapped centres: the diagonal x = y
-  // lands inside.
-  const std::array<double, 6> wide{2000, -2000, 10.3, 0, 1, 0.2};
-  const Image mapped = warp_image(warp(augment::kWarpMapped, wide), img);
-  CHECK(same(mapped, affine(img, wide, Resample::Nearest, fill)));
-  CHECK(mapped.at(5, 5, 0) == img.at(5, 10, 0));
-  // rotation_warp is data::rotate's matrix: the same pixels for every policy angle and others.
-  for (double degrees : {10.0 / 3.0, 20.0 / 3.0, 30.0, 90.0, -45.0, 360.0, 725.0}) {
-    CAPTURE(degrees);
-    const augment::Warp w = augment::rotation_warp(degrees, 24);
-    CHECK(same(warp_image(w, img), rotate(img, degrees, Resample::Nearest, {128, 128, 128})));
-  }
-}
-
 TEST_CASE("augment_policy/front-ends check their arguments") {
-  const raw::PackedImages packed = pack(op_images(32));
+  const augment::PackedImages packed = pack(op_images(32));
   const augment::AutoAugCutoutConfig cfg;
   const augment::ChannelNorm cn = bytes_as_floats();
   auto message = [](auto&& f) {
@@ -317,51 +265,52 @@ TEST_CASE("augment_policy/front-ends check their arguments") {
     return s.find(part) != std::string::npos;
   };
   const Tensor ok = index_tensor({0, 4});
-  const Tensor params = raw::autoaug_cutout_params(ok, {}, cfg, 32, 32);
-  CHECK(params.shape() == Shape{2, augment::kAutoAugCutoutWords});
+  const Tensor params = augment::autoaug_cutout_params(ok, {}, cfg, 32, 32);
+  CHECK(params.shape() == Shape{2, augment::kWords<augment::AutoAugCutoutParams>});
   CHECK(has(message([&] {
-              raw::augment_autoaug_cutout(packed, index_tensor({0, 5}), params, cfg, cn);
+              augment::augment_autoaug_cutout(packed, index_tensor({0, 5}), params, cfg, cn);
             }),
             "indices[1] = 5 is out of range [0, 5)"));
   CHECK(has(message([&] {
-              raw::augment_autoaug_cutout(
-                  packed, ok, raw::autoaug_cutout_params(index_tensor({0}), {}, cfg, 32, 32), cfg,
-                  cn);
+              augment::augment_autoaug_cutout(
+                  packed, ok, augment::autoaug_cutout_params(index_tensor({0}), {}, cfg, 32, 32),
+                  cfg, cn);
             }),
-            "params must be Int64 [2, 8]"));
+            "params must be Int64 [2, 9]"));
   augment::AutoAugCutoutConfig big = cfg;
   big.size = 65;
   big.padding = 20;
   CHECK(has(message([&] {
-              raw::augment_autoaug_cutout(packed, ok,
-                                          raw::autoaug_cutout_params(ok, {}, big, 32, 32), big, cn);
+              augment::augment_autoaug_cutout(
+                  packed, ok, augment::autoaug_cutout_params(ok, {}, big, 32, 32), big, cn);
             }),
             "sides up to 64"));
-  CHECK(has(message([&] { raw::autoaug_cutout_params(ok, {}, big, 16, 32); }),
+  CHECK(has(message([&] { augment::autoaug_cutout_params(ok, {}, big, 16, 32); }),
             "image 16x32 with padding 20 is smaller than the crop 65"));
   augment::AutoAugCutoutConfig bad = cfg;
   bad.flip_p = 1.5;
-  CHECK(has(message([&] { raw::autoaug_cutout_params(ok, {}, bad, 32, 32); }), "flip_p 1.5"));
-  std::vector<augment::AutoAugCutoutParams> ps = raw::autoaug_cutout_params_to_host(params);
+  CHECK(has(message([&] { augment::autoaug_cutout_params(ok, {}, bad, 32, 32); }), "flip_p 1.5"));
+  std::vector<augment::AutoAugCutoutParams> ps =
+      augment::params_to_host<augment::AutoAugCutoutParams>(params);
   ps[1].op[1] = augment::kNumPolicyOps;
   CHECK(has(message([&] {
-              raw::augment_autoaug_cutout(
-                  packed, ok, raw::autoaug_cutout_params_from_host(ps, Device::CPU), cfg, cn);
+              augment::augment_autoaug_cutout(packed, ok,
+                                              augment::params_from_host(ps, Device::CPU), cfg, cn);
             }),
             "params[1] step 1 has op 14 and magnitude"));
   ps[1].op[1] = 0;
   ps[0].magnitude[0] = 10;
   CHECK(has(message([&] {
-              raw::augment_autoaug_cutout(
-                  packed, ok, raw::autoaug_cutout_params_from_host(ps, Device::CPU), cfg, cn);
+              augment::augment_autoaug_cutout(packed, ok,
+                                              augment::params_from_host(ps, Device::CPU), cfg, cn);
             }),
             "params[0] step 0 has op"));
   CHECK(has(message([&] {
-              raw::autoaug_cutout_params(from_vector({0, 1}, {2}), {}, cfg, 32, 32);
+              augment::autoaug_cutout_params(from_vector({0, 1}, {2}), {}, cfg, 32, 32);
             }),
             "Int64"));
   const Tensor none = index_tensor({});
-  CHECK(raw::augment_autoaug_cutout(packed, none, raw::autoaug_cutout_params(none, {}, cfg, 32, 32),
-                                    cfg, cn)
+  CHECK(augment::augment_autoaug_cutout(
+            packed, none, augment::autoaug_cutout_params(none, {}, cfg, 32, 32), cfg, cn)
             .shape() == Shape{0, 3, 32, 32});
 }
