@@ -4,17 +4,21 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace bcl::augment {
 
+// One table per view and step: augment_draw_<view> and augment_render_<view>.
 template <class Config>
 DispatchTable<DrawKernel<Config>>& draw_kernels() {
-  static DispatchTable<DrawKernel<Config>> table("augment draw");
+  static const std::string name = std::string("augment_draw_") + Config::kView;
+  static DispatchTable<DrawKernel<Config>> table(name.c_str());
   return table;
 }
 template <class Config>
 DispatchTable<RenderKernel<Config>>& render_kernels() {
-  static DispatchTable<RenderKernel<Config>> table("augment render");
+  static const std::string name = std::string("augment_render_") + Config::kView;
+  static DispatchTable<RenderKernel<Config>> table(name.c_str());
   return table;
 }
 

@@ -506,6 +506,7 @@ inline ChannelNorm channel_norm(const float* mean, const float* std) {
 // "crop-flip" (CE): a size x size window of the image zero-padded by `padding`, mirrored with
 // probability flip_p, then (cutout > 0) Cutout(cutout).
 struct CropFlipConfig {
+  static constexpr const char* kView = "crop_flip";  // the view's name in its dispatch tables
   int32_t size = 32, padding = 4;
   double flip_p = 0.5;
   int32_t cutout = 0;
@@ -522,6 +523,7 @@ struct CropFlipParams {
 // scale, ratio), bilinear; a flip with probability flip_p; ColorJitter(brightness, contrast,
 // saturation, hue) with probability jitter_p; grayscale with probability gray_p.
 struct SimConfig {
+  static constexpr const char* kView = "sim";  // the view's name in its dispatch tables
   int32_t size = 32;
   double scale_lo = 0.2, scale_hi = 1.0;
   double ratio_lo = 3.0 / 4.0, ratio_hi = 4.0 / 3.0;
@@ -539,6 +541,7 @@ struct SimParams : Jitter {
 // "autoaug-cutout" (CE): crop-flip, AutoAugment's CIFAR-10 policy, Cutout. Shears and translations
 // fill with `fill` (cifar10_auto_augment's grey), rotations always with 128 grey.
 struct AutoAugCutoutConfig {
+  static constexpr const char* kView = "autoaug_cutout";  // the view's name in its dispatch tables
   int32_t size = 32, padding = 4;
   double flip_p = 0.5;
   int32_t cutout = 16;
@@ -548,6 +551,7 @@ struct AutoAugCutoutParams : CropFlipParams, PolicyDraw {};
 
 // "rand" (contrastive): the sim view, then RandAugment on it.
 struct RandViewConfig {
+  static constexpr const char* kView = "rand_view";  // the view's name in its dispatch tables
   SimConfig sim;
   RandAugmentSpec rand;
 };
@@ -557,6 +561,7 @@ struct RandViewParams {
 };
 // "randaug" (CE): crop-flip without cutout, then RandAugment.
 struct RandAugConfig {
+  static constexpr const char* kView = "randaug";  // the view's name in its dispatch tables
   int32_t size = 32, padding = 4;
   double flip_p = 0.5;
   RandAugmentSpec rand;
