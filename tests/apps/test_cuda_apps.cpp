@@ -69,7 +69,7 @@ std::vector<std::string> train_args(const test::TempDir& dir, const std::string&
 
 TEST_CASE("apps/--device cuda without a GPU fails at startup naming the flag") {
   if (cuda_available()) {
-    MESSAGE("skipped: a CUDA GPU is present, so --device cuda is valid here");
+    test::skip(test::SkipReason::GpuPresent, "--device cuda is valid here");
     return;
   }
   test::TempDir dir("device_refused");

@@ -4,6 +4,7 @@
 
 #include "data/list_file.h"
 #include "tests/data/data_test_util.h"
+#include "tests/skip.h"
 #include "tests/test_util.h"
 
 using namespace bcl;
@@ -97,7 +98,7 @@ TEST_CASE("data/list file reads the real ImageNet-LT val and test lists") {
   const std::string val = shared + "/ImageNet_LT_val.txt.gz";
   const std::string test_list = shared + "/ImageNet_LT_test.txt.gz";
   if (!std::filesystem::exists(val) || !std::filesystem::exists(test_list)) {
-    MESSAGE("skipped: ", shared, " has no ImageNet-LT lists");
+    test::skip(test::SkipReason::NoData, shared + " has no ImageNet-LT lists");
     return;
   }
   const Dataset v = read_list_file(val, "/imagenet", 1000);

@@ -6,17 +6,19 @@
 #include <string>
 
 #include "tensor/device.h"
+#include "tests/skip.h"
 #include "tests/test_util.h"
 
 namespace bcl::test {
 
-// True, after saying why, when there is no GPU to run on: the case then passes without running.
+// True when there is no GPU to run on, after marking the case skipped (tests/skip.h): it then
+// reports as skipped, not passed.
 inline bool skip_without_gpu() {
   if (cuda_available()) return false;
 #ifdef BCL_CUDA
-  MESSAGE("skipped: built with CUDA=1, but no CUDA GPU was found");
+  skip(SkipReason::NoGpu);
 #else
-  MESSAGE("skipped: CPU-only build (make CUDA=1 to build the CUDA backend)");
+  skip(SkipReason::CpuOnlyBuild);
 #endif
   return true;
 }
