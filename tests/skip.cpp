@@ -25,10 +25,11 @@ const char* skip_reason_text(SkipReason reason) {
 
 void skip(SkipReason reason, const std::string& detail) {
   g_current_skip = static_cast<int>(reason);
+  const std::string text = skip_reason_text(reason);
   if (detail.empty()) {
-    MESSAGE("skipped: ", skip_reason_text(reason));
+    MESSAGE("skipped: ", text);
   } else {
-    MESSAGE("skipped: ", skip_reason_text(reason), " (", detail, ")");
+    MESSAGE("skipped: ", text, " (", detail, ")");
   }
 }
 
