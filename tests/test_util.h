@@ -71,6 +71,22 @@ inline void check_equal(const Tensor& a, const Tensor& b) {
     CHECK(gc_result_.checked > 0);                                    \
   } while (0)
 
+// Square convolution and pooling geometry, as the tests spell it.
+inline Conv2dParams conv(int64_t stride, int64_t pad, int64_t groups = 1) {
+  Conv2dParams p;
+  p.stride_h = p.stride_w = stride;
+  p.pad_h = p.pad_w = pad;
+  p.groups = groups;
+  return p;
+}
+inline Pool2dParams pool(int64_t kernel, int64_t stride, int64_t pad) {
+  Pool2dParams p;
+  p.kernel_h = p.kernel_w = kernel;
+  p.stride_h = p.stride_w = stride;
+  p.pad_h = p.pad_w = pad;
+  return p;
+}
+
 // A leaf that requires grad.
 inline Tensor param(Tensor t) {
   t.set_requires_grad(true);

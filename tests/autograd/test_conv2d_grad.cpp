@@ -2,20 +2,13 @@
 #include "tests/test_util.h"
 
 using namespace bcl;
+using test::conv;
 using test::param;
 
 namespace {
 
 using Inputs = std::vector<Tensor>;
 using V = std::vector<double>;
-
-Conv2dParams conv(int64_t stride, int64_t pad, int64_t groups = 1) {
-  Conv2dParams p;
-  p.stride_h = p.stride_w = stride;
-  p.pad_h = p.pad_w = pad;
-  p.groups = groups;
-  return p;
-}
 
 }  // namespace
 

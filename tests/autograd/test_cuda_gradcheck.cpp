@@ -22,6 +22,8 @@
 using namespace bcl;
 using bcl::test::param;
 using bcl::test::skip_without_gpu;
+using test::conv;
+using test::pool;
 
 namespace {
 
@@ -87,22 +89,6 @@ void check_on_cuda(const std::string& op, const Fn& f, const Inputs& cpu_inputs,
 
 Tensor index_of(const std::vector<int64_t>& values) {
   return test::labels_of(values);
-}
-
-Conv2dParams conv(int64_t stride, int64_t pad, int64_t groups = 1) {
-  Conv2dParams p;
-  p.stride_h = p.stride_w = stride;
-  p.pad_h = p.pad_w = pad;
-  p.groups = groups;
-  return p;
-}
-
-Pool2dParams pool(int64_t kernel, int64_t stride, int64_t pad) {
-  Pool2dParams p;
-  p.kernel_h = p.kernel_w = kernel;
-  p.stride_h = p.stride_w = stride;
-  p.pad_h = p.pad_w = pad;
-  return p;
 }
 
 }  // namespace

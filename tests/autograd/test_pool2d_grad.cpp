@@ -3,18 +3,11 @@
 
 using namespace bcl;
 using test::param;
+using test::pool;
 
 namespace {
 
 using Inputs = std::vector<Tensor>;
-
-Pool2dParams pool(int64_t kernel, int64_t stride, int64_t pad) {
-  Pool2dParams p;
-  p.kernel_h = p.kernel_w = kernel;
-  p.stride_h = p.stride_w = stride;
-  p.pad_h = p.pad_w = pad;
-  return p;
-}
 
 }  // namespace
 

@@ -88,21 +88,6 @@ Ctx cpu64(DType kind) {
   return {Device::CPU, DType::Float64, kind};
 }
 
-Conv2dParams conv_params(int64_t stride, int64_t pad, int64_t groups) {
-  Conv2dParams p;
-  p.stride_h = p.stride_w = stride;
-  p.pad_h = p.pad_w = pad;
-  p.groups = groups;
-  return p;
-}
-Pool2dParams pool_params(int64_t k, int64_t s, int64_t p) {
-  Pool2dParams q;
-  q.kernel_h = q.kernel_w = k;
-  q.stride_h = q.stride_w = s;
-  q.pad_h = q.pad_w = p;
-  return q;
-}
-
 // The convolutions the rows run: 3x3 same, strided, grouped, 1x1, and a 16-channel 3x3 (the
 // direct kernel's shape).
 struct ConvCase {
@@ -111,11 +96,11 @@ struct ConvCase {
 };
 const std::vector<ConvCase>& conv_cases() {
   static const std::vector<ConvCase> cases = {
-      {{2, 3, 7, 7}, {4, 3, 3, 3}, conv_params(1, 1, 1)},
-      {{2, 4, 9, 8}, {6, 4, 3, 3}, conv_params(2, 1, 1)},
-      {{1, 4, 6, 6}, {4, 2, 3, 3}, conv_params(1, 1, 2)},
-      {{3, 5, 4, 4}, {7, 5, 1, 1}, conv_params(1, 0, 1)},
-      {{2, 16, 8, 8}, {16, 16, 3, 3}, conv_params(1, 1, 1)},
+      {{2, 3, 7, 7}, {4, 3, 3, 3}, test::conv(1, 1, 1)},
+      {{2, 4, 9, 8}, {6, 4, 3, 3}, test::conv(2, 1, 1)},
+      {{1, 4, 6, 6}, {4, 2, 3, 3}, test::conv(1, 1, 2)},
+      {{3, 5, 4, 4}, {7, 5, 1, 1}, test::conv(1, 0, 1)},
+      {{2, 16, 8, 8}, {16, 16, 3, 3}, test::conv(1, 1, 1)},
   };
   return cases;
 }
@@ -414,7 +399,7 @@ std::vector<Row> make_rows() {
        }});
 
   // Pooling: overlapping windows with padding, on an odd size.
-  const Pool2dParams pool = pool_params(3, 2, 1);
+  const Pool2dParams pool = test::pool(3, 2, 1);
   add({"max_pool2d", [pool](const Ctx& c) {
          const raw::MaxPoolOutput o = raw::max_pool2d(in(randn64({2, 3, 9, 9}, 70), c), pool);
          return Outputs{back(o.out), back(o.indices)};

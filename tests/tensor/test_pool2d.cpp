@@ -5,18 +5,11 @@
 
 using namespace bcl;
 using raw::Pool2dParams;
+using test::pool;
 
 namespace {
 
 using V = std::vector<double>;
-
-Pool2dParams pool(int64_t kernel, int64_t stride, int64_t pad) {
-  Pool2dParams p;
-  p.kernel_h = p.kernel_w = kernel;
-  p.stride_h = p.stride_w = stride;
-  p.pad_h = p.pad_w = pad;
-  return p;
-}
 
 double dot(const Tensor& a, const Tensor& b) {
   return raw::sum(raw::mul(a, b)).item();
