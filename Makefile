@@ -24,7 +24,25 @@ comma := ,
 
 DEB_PACKAGES := doctest-dev libstb-dev libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
 
-CXXFLAGS := -std=c++17 -O3 -march=native -fopenmp -Wall -Wextra -MMD -MP -I. -fPIC
+# Instruction sets. One binary must run on every machine of the project (AVX2-only Zen 2 and
+# AVX-512 ones alike), so nothing is built for the build machine (no -march=native). On x86-64
+# all code targets x86-64-v3 (AVX2, FMA, BMI1/2, F16C, MOVBE): the binary does not run on CPUs
+# without AVX2, which is accepted. Kernels for later sets live in files of their own, compiled
+# for that set alone (AVX512_FLAGS below), and are reached only through the dispatch tables,
+# which pick a variant after host_isa() has found the set on the running CPU (tensor/dispatch.h).
+# Other architectures (aarch64) get the compiler's default target. ARCH_FLAGS overrides, e.g.
+# `make ARCH_FLAGS=-march=native` for a binary for this machine alone.
+ifneq ($(filter x86_64-%,$(shell $(CXX) -dumpmachine)),)
+  ARCH_FLAGS       ?= -march=x86-64-v3
+  AVX512_FLAGS     ?= -mavx512f -mavx512bw -mavx512vl -mavx512dq
+  AVX512BF16_FLAGS ?= $(AVX512_FLAGS) -mavx512bf16
+else
+  ARCH_FLAGS       ?=
+  AVX512_FLAGS     :=
+  AVX512BF16_FLAGS :=
+endif
+
+CXXFLAGS := -std=c++17 -O3 $(ARCH_FLAGS) -fopenmp -Wall -Wextra -MMD -MP -I. -fPIC
 LDFLAGS  := -fopenmp
 LDLIBS   := -lopenblas -lz -lpthread -lm
 ifeq ($(WERROR),1)
@@ -114,6 +132,36 @@ info:
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+# ---- Files for one instruction set: name_avx512.cpp (Isa::AVX512: F, BW, VL, DQ) and
+# name_avx512bf16.cpp (Isa::AVX512_BF16: those and BF16) get that set's flags on top of ARCH_FLAGS.
+# The hazard is the linker's: inline functions and template instances (std::fill, a header's
+# helper, Buffer<float>) are emitted in every file that uses them as weak symbols, and the linker
+# keeps one copy for all callers. If it kept the copy from an AVX-512 file, generic code on an
+# AVX2 machine would run AVX-512 instructions (SIGILL), depending on link order. So, the rule:
+#   - such a file defines no weak symbol: its own code sits in an anonymous namespace, its entry
+#     points are plain functions declared in a header without inline code, and whatever it takes
+#     from headers must be inlined away. The recipe checks the object with nm and fails the build,
+#     listing them, if it defines any weak or unique symbol (except DW.ref.*, the exception
+#     personality's address: the same data in every file);
+#   - it registers nothing: static initialisers run on every CPU at start-up, before any dispatch.
+#     A generic file registers its entry points into the tables at the file's Isa.
+# Per-function target attributes would avoid the linker hazard, but g++ 12 does not extend them to
+# lambdas and templates called from the function (it then refuses to inline intrinsics there);
+# per-file flags keep the kernels plain C++. On other architectures these flags are empty: such
+# files must compile to nothing there (#ifdef __AVX512F__).
+define compile_for_isa
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(1) -c $< -o $@
+	@weak=$$(nm -C --defined-only $@ | awk '$$2 ~ /^[VvWwu]$$/ && $$3 !~ /^DW.ref./'); \
+	if [ -n "$$weak" ]; then \
+	  echo "$@: defines weak symbols, which the linker could hand to generic callers (see the Makefile):"; \
+	  echo "$$weak"; rm -f $@; exit 1; fi
+endef
+$(BUILD)/obj/%_avx512.o: %_avx512.cpp
+	$(call compile_for_isa,$(AVX512_FLAGS))
+$(BUILD)/obj/%_avx512bf16.o: %_avx512bf16.cpp
+	$(call compile_for_isa,$(AVX512BF16_FLAGS))
 
 $(BUILD)/obj/%.cu.o: %.cu
 	@mkdir -p $(dir $@)

@@ -7,9 +7,12 @@
 // front-end (validation, output allocation) looks the kernel up with get() and calls it.
 //
 // A CPU kernel may come in several instruction-set variants (a generic one, and AVX2 or AVX-512
-// ones compiled for that set alone): get() picks the best one the running CPU supports, so one
-// binary runs on every x86-64 machine. Tests force a lower set with ScopedIsaLimit, so each
-// variant is checked on a machine that has a better one.
+// ones): get() picks the best one the running CPU supports, so one binary runs on every x86-64
+// machine of the project. The build targets x86-64-v3 (AVX2 and FMA) everywhere, so AVX2 variants
+// live in ordinary files; AVX-512 ones in files named *_avx512.cpp or *_avx512bf16.cpp, compiled
+// for that set alone, which must follow the Makefile's rule (no weak symbols, no registration).
+// Tests force a lower set with ScopedIsaLimit, so each variant is checked on a machine that has a
+// better one.
 //
 // Every table also enters a registry as it is constructed (tables are function-local statics,
 // constructed by their first registration during static initialisation), so the test suite can
@@ -83,6 +86,10 @@ class DispatchTable : public DispatchTableBase {
     BCL_CHECK(fn != nullptr, op_, ": no kernel for device ", device_name(device), " and dtype ",
               dtype_name(dtype));
     return fn;
+  }
+  // The variant registered for exactly this set, or null (tests: which one get() picked).
+  Fn variant(Device device, DType dtype, Isa isa) const {
+    return table_[static_cast<int>(device)][static_cast<int>(dtype)][static_cast<int>(isa)];
   }
   std::vector<KernelKey> keys() const override {
     std::vector<KernelKey> out;

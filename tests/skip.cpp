@@ -19,6 +19,8 @@ const char* skip_reason_text(SkipReason reason) {
       return "no data";
     case SkipReason::GpuPresent:
       return "GPU present";
+    case SkipReason::NoIsa:
+      return "CPU lacks the instruction set";
   }
   return "?";
 }

@@ -14,8 +14,9 @@ enum class SkipReason {
   NoMpi,         // no MPI launcher or library for multi-process cases
   NoData,        // a data file that only some machines have (../shared/data) is absent
   GpuPresent,    // a case about running without a GPU, on a machine that has one
+  NoIsa,         // the CPU lacks the instruction set the case needs (e.g. AVX-512)
 };
-constexpr int kNumSkipReasons = 5;
+constexpr int kNumSkipReasons = 6;
 
 const char* skip_reason_text(SkipReason reason);
 

@@ -10,7 +10,11 @@
 //   input gradient   cols_g = W_g^T dy_g, then col2im (the adjoint of im2col); or, mostly, a
 //                    forward convolution of dy (see backward_input_as_convolution).
 //
-// Narrow 3x3 layers (16 output channels) go to a direct kernel instead (conv2d_direct.cpp).
+// Narrow 3x3 layers (16 output channels) go to a direct AVX2 kernel instead (conv2d_direct.cpp).
+// The float32 kernels come in two variants (tensor/dispatch.h): the generic one, im2col + GEMM
+// for every shape, and the Isa::AVX2 one, which hands those layers to the direct kernel. The
+// dispatch table picks the AVX2 one on AVX2 and AVX-512 machines; ScopedIsaLimit(Isa::Generic)
+// forces the other, so the tests check both on one machine.
 //
 // Chunks: the images of a late ResNet layer are tiny (8x8), and a GEMM with only Ho*Wo = 64 columns
 // spends much of its time on overheads. So a chunk of images is lowered side by side into one
@@ -270,22 +274,23 @@ void forward_chunks(const Plan& s, const T* x, const T* w, const T* bias, T* out
   }
 }
 
-// out = conv(x, w) + bias: by the direct 3x3 kernel where it is the faster (conv2d_direct.h), else
-// by im2col + GEMM.
-template <class T>
+// out = conv(x, w) + bias: with Direct (the AVX2 variant, float32 only), by the direct 3x3 kernel
+// where it is the faster (conv2d_direct.h); else by im2col + GEMM.
+template <class T, bool Direct>
 void convolve(const Conv2dDims& d, const Conv2dParams& p, const T* x, const T* w, const T* bias,
               T* out) {
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (Direct) {
+    static_assert(std::is_same_v<T, float>, "the direct kernel is float32");
     if (conv2d_direct::applies(d, p)) return conv2d_direct::forward(x, w, bias, out, d);
   }
   forward_chunks(Plan(d, p, kChunkColumns), x, w, bias, out);
 }
 
-template <class T>
+template <class T, bool Direct>
 void conv2d_cpu(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out,
                 const Conv2dParams& p) {
-  convolve(conv2d_dims(x.shape(), w.shape(), out.shape()), p, x.data<T>(), w.data<T>(),
-           bias.defined() ? bias.data<T>() : nullptr, out.data<T>());
+  convolve<T, Direct>(conv2d_dims(x.shape(), w.shape(), out.shape()), p, x.data<T>(), w.data<T>(),
+                      bias.defined() ? bias.data<T>() : nullptr, out.data<T>());
 }
 
 // With stride 1, dx[c, ih, iw] = sum over o, i, j of w[o, c, i, j] dy[o, ih + pad_h - i,
@@ -314,7 +319,7 @@ void flip_weight(const T* w, const Conv2dDims& d, int64_t groups, T* flipped) {
   }
 }
 
-template <class T>
+template <class T, bool Direct>
 void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Tensor& grad_in,
                                const Conv2dParams& p) {
   const Conv2dDims d = conv2d_dims(grad_in.shape(), w.shape(), grad_out.shape());
@@ -328,7 +333,7 @@ void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Te
     tp.pad_w = d.kw - 1 - p.pad_w;
     const Buffer<T> flipped(w.numel());
     flip_weight(pw, d, p.groups, flipped.data());
-    convolve<T>(t, tp, pgy, flipped.data(), nullptr, pgx);
+    convolve<T, Direct>(t, tp, pgy, flipped.data(), nullptr, pgx);
     return;
   }
   // dcols = W^T dy, then col2im.
@@ -354,14 +359,15 @@ void conv2d_backward_input_cpu(const Tensor& grad_out, const Tensor& w, const Te
   }
 }
 
-template <class T>
+template <class T, bool Direct>
 void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const Tensor& grad_w,
                                 const Conv2dParams& p) {
   const Conv2dDims d = conv2d_dims(x.shape(), grad_w.shape(), grad_out.shape());
   const T* pgy = grad_out.data<T>();
   const T* px = x.data<T>();
   T* pgw = grad_w.data<T>();
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (Direct) {
+    static_assert(std::is_same_v<T, float>, "the direct kernel is float32");
     if (conv2d_direct::applies(d, p)) return conv2d_direct::weight_gradient(pgy, px, pgw, d);
   }
   const Plan s(d, p, kWeightChunkColumns, kWeightChunkColumns);
@@ -408,16 +414,27 @@ void conv2d_backward_weight_cpu(const Tensor& grad_out, const Tensor& x, const T
   }
 }
 
-const KernelRegistrar fwd_f32(conv2d_kernels(), Device::CPU, DType::Float32, &conv2d_cpu<float>);
-const KernelRegistrar fwd_f64(conv2d_kernels(), Device::CPU, DType::Float64, &conv2d_cpu<double>);
+const KernelRegistrar fwd_f32(conv2d_kernels(), Device::CPU, DType::Float32,
+                              &conv2d_cpu<float, false>);
+const KernelRegistrar fwd_f64(conv2d_kernels(), Device::CPU, DType::Float64,
+                              &conv2d_cpu<double, false>);
 const KernelRegistrar bwd_in_f32(conv2d_backward_input_kernels(), Device::CPU, DType::Float32,
-                                 &conv2d_backward_input_cpu<float>);
+                                 &conv2d_backward_input_cpu<float, false>);
 const KernelRegistrar bwd_in_f64(conv2d_backward_input_kernels(), Device::CPU, DType::Float64,
-                                 &conv2d_backward_input_cpu<double>);
+                                 &conv2d_backward_input_cpu<double, false>);
 const KernelRegistrar bwd_w_f32(conv2d_backward_weight_kernels(), Device::CPU, DType::Float32,
-                                &conv2d_backward_weight_cpu<float>);
+                                &conv2d_backward_weight_cpu<float, false>);
 const KernelRegistrar bwd_w_f64(conv2d_backward_weight_kernels(), Device::CPU, DType::Float64,
-                                &conv2d_backward_weight_cpu<double>);
+                                &conv2d_backward_weight_cpu<double, false>);
+
+#ifdef BCL_CONV2D_DIRECT
+const KernelRegistrar fwd_f32_avx2(conv2d_kernels(), Device::CPU, DType::Float32,
+                                   &conv2d_cpu<float, true>, Isa::AVX2);
+const KernelRegistrar bwd_in_f32_avx2(conv2d_backward_input_kernels(), Device::CPU, DType::Float32,
+                                      &conv2d_backward_input_cpu<float, true>, Isa::AVX2);
+const KernelRegistrar bwd_w_f32_avx2(conv2d_backward_weight_kernels(), Device::CPU, DType::Float32,
+                                     &conv2d_backward_weight_cpu<float, true>, Isa::AVX2);
+#endif
 
 }  // namespace
 }  // namespace bcl

@@ -22,19 +22,16 @@
 // depend on the thread count. The plain loops it is tested against are in conv2d_reference.cpp.
 #include "tensor/kernels/conv2d_direct.h"
 
+#ifdef BCL_CONV2D_DIRECT
+
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstring>
 
 #include "tensor/kernels/scratch.h"
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#define BCL_DIRECT_CONV 1
-#endif
-
 namespace bcl::conv2d_direct {
-
-#ifdef BCL_DIRECT_CONV
 namespace {
 
 constexpr int kOut = 2;       // output channels per register block
@@ -249,20 +246,6 @@ void weight_gradient(const float* dy, const float* x, float* dw, const Conv2dDim
   }
 }
 
-#else  // no AVX2: the GEMM path does all convolutions
-
-bool applies(const Conv2dDims&, const Conv2dParams&) {
-  return false;
-}
-void forward(const float*, const float*, const float*, float*, const Conv2dDims&) {
-  BCL_CHECK(false, "conv2d_direct::forward: this build has no AVX2 kernel (check applies() first)");
-}
-void weight_gradient(const float*, const float*, float*, const Conv2dDims&) {
-  BCL_CHECK(
-      false,
-      "conv2d_direct::weight_gradient: this build has no AVX2 kernel (check applies() first)");
-}
-
-#endif
-
 }  // namespace bcl::conv2d_direct
+
+#endif  // BCL_CONV2D_DIRECT
