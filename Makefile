@@ -24,16 +24,16 @@ comma := ,
 
 DEB_PACKAGES := doctest-dev libstb-dev libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
 
-# Instruction sets. One binary must run on every machine of the project (AVX2-only Zen 2 and
-# AVX-512 ones alike), so nothing is built for the build machine (no -march=native). On x86-64
-# all code targets x86-64-v3 (AVX2, FMA, BMI1/2, F16C, MOVBE): the binary does not run on CPUs
-# without AVX2, which is accepted. Kernels for later sets live in files of their own, compiled
-# for that set alone (AVX512_FLAGS below), and are reached only through the dispatch tables,
-# which pick a variant after host_isa() has found the set on the running CPU (tensor/dispatch.h).
-# Other architectures (aarch64) get the compiler's default target. ARCH_FLAGS overrides, e.g.
-# `make ARCH_FLAGS=-march=native` for a binary for this machine alone.
+# Instruction sets. Kernels for sets beyond AVX2 live in files of their own, compiled for that set
+# alone (AVX512_FLAGS below), and are reached only through the dispatch tables, which pick a
+# variant after host_isa() has found the set on the running CPU (tensor/dispatch.h). The generic
+# code is still built for the build machine (-march=native) by default: the portable target,
+# `make ARCH_FLAGS=-march=x86-64-v3` (AVX2, FMA, BMI1/2, F16C, MOVBE; one binary for the AVX2 and
+# the AVX-512 machines), measured 5-7% slower on the AVX-512 machine while it has no AVX-512
+# kernels (docs/performance.md, "Runtime CPU dispatch"), and becomes the default once they exist.
+# Other architectures (aarch64) get the compiler's default target.
 ifneq ($(filter x86_64-%,$(shell $(CXX) -dumpmachine)),)
-  ARCH_FLAGS       ?= -march=x86-64-v3
+  ARCH_FLAGS       ?= -march=native
   AVX512_FLAGS     ?= -mavx512f -mavx512bw -mavx512vl -mavx512dq
   AVX512BF16_FLAGS ?= $(AVX512_FLAGS) -mavx512bf16
 else

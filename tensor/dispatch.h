@@ -7,12 +7,12 @@
 // front-end (validation, output allocation) looks the kernel up with get() and calls it.
 //
 // A CPU kernel may come in several instruction-set variants (a generic one, and AVX2 or AVX-512
-// ones): get() picks the best one the running CPU supports, so one binary runs on every x86-64
-// machine of the project. The build targets x86-64-v3 (AVX2 and FMA) everywhere, so AVX2 variants
-// live in ordinary files; AVX-512 ones in files named *_avx512.cpp or *_avx512bf16.cpp, compiled
-// for that set alone, which must follow the Makefile's rule (no weak symbols, no registration).
-// Tests force a lower set with ScopedIsaLimit, so each variant is checked on a machine that has a
-// better one.
+// ones): get() picks the best one the running CPU supports, so a binary built for x86-64-v3
+// (`make ARCH_FLAGS=-march=x86-64-v3`) runs on every x86-64 machine of the project. The generic
+// code is built for AVX2 and FMA at least, so AVX2 variants live in ordinary files; AVX-512 ones in
+// files named *_avx512.cpp or *_avx512bf16.cpp, compiled for that set alone, which must follow the
+// Makefile's rule (no weak symbols, no registration). Tests force a lower set with ScopedIsaLimit,
+// so each variant is checked on a machine that has a better one.
 //
 // Every table also enters a registry as it is constructed (tables are function-local statics,
 // constructed by their first registration during static initialisation), so the test suite can

@@ -1,7 +1,7 @@
 // A direct 3x3 convolution for float32 on AVX2: the CPU conv kernels (conv2d.cpp) hand it the
 // shapes where it beats im2col + GEMM. See conv2d_direct.cpp.
 //
-// It exists in builds for AVX2 with FMA (x86-64-v3, the default on x86-64: see the Makefile), and
+// It exists in builds for AVX2 with FMA (x86-64-v3 and up: see the Makefile), and
 // then conv2d.cpp registers the convolutions that use it as their Isa::AVX2 variants; elsewhere
 // the functions below are declared but not defined, and nothing calls them.
 #pragma once
