@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "tensor/kernels/contrastive.h"
+#include "tensor/op_checks.h"
 #include "tensor/ops.h"
 
 namespace bcl {
@@ -23,13 +24,6 @@ DispatchTable<ContrastiveBackwardKernel>& contrastive_backward_kernels() {
 }
 
 namespace {
-
-// Same device and dtype as `like`, named in the message as `name` of `op`.
-void check_like(const char* op, const char* name, const Tensor& t, const Tensor& like) {
-  BCL_CHECK(t.dtype() == like.dtype() && t.device() == like.device(), op, ": ", name, " is ",
-            dtype_name(t.dtype()), " on ", device_name(t.device()), " but expected ",
-            dtype_name(like.dtype()), " on ", device_name(like.device()));
-}
 
 // What both front-ends check about logits and labels; returns the number of views V = M / N.
 int64_t check_contrastive_args(const char* op, const Tensor& logits, const Tensor& labels,
